@@ -1,0 +1,224 @@
+package kingbus.raft;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+import kingbus.store.AppendResult;
+import kingbus.store.BinlogStore;
+import org.jgroups.Address;
+import org.jgroups.JChannel;
+import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.protocols.raft.Role;
+import org.jgroups.raft.RaftHandle;
+
+/**
+ * This node's membership in the Kingbus Raft group: a JGroups channel over TCP with a fixed
+ * member list (TCPPING), JGroups-raft's {@code RAFT} with an fsync'd file log, and the
+ * {@link BinlogStateMachine} that applies committed entries to the store.
+ *
+ * <p>Proposals ({@link #propose}) complete once the entry is committed on a majority and applied on
+ * this node; until then it is only <em>proposed</em>. Only the leader can propose.
+ *
+ * <p>Thread-safe. Role listeners are called on a JGroups thread and must not block.
+ */
+public final class RaftNode implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(RaftNode.class.getName());
+    private static final String CLUSTER_NAME = "kingbus";
+
+    /** One member of the group: its Raft id and the address its JGroups TCP transport binds. */
+    public record Member(String id, String host, int port) {
+
+        /** Parses {@code id@host:port}. */
+        public static Member parse(String text) {
+            String trimmed = text.trim();
+            int at = trimmed.indexOf('@');
+            int colon = trimmed.lastIndexOf(':');
+            if (at <= 0 || colon < at + 2 || colon == trimmed.length() - 1) {
+                throw new IllegalArgumentException("A Raft member must look like name@host:port, not '" + text + "'");
+            }
+            int port;
+            try {
+                port = Integer.parseInt(trimmed.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("A Raft member's port is not a number in '" + text + "'", e);
+            }
+            if (port <= 0 || port > 65535) {
+                throw new IllegalArgumentException("A Raft member's port is out of range in '" + text + "'");
+            }
+            return new Member(trimmed.substring(0, at), trimmed.substring(at + 1, colon), port);
+        }
+    }
+
+    /**
+     * @param nodeId this node's Raft id; one of {@code members}
+     * @param members every member of the group
+     * @param logDir where the Raft log lives
+     * @param maxLogSize bytes of log after which JGroups-raft takes a snapshot and truncates
+     */
+    public record Settings(String nodeId, List<Member> members, Path logDir, long maxLogSize) {
+
+        public Member self() {
+            return members.stream().filter(m -> m.id().equals(nodeId)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("This node '" + nodeId
+                            + "' is not in the Raft member list " + members));
+        }
+    }
+
+    private final Settings settings;
+    private final BinlogStore store;
+    private final List<Consumer<Role>> roleListeners = new CopyOnWriteArrayList<>();
+    private volatile JChannel channel;
+    private volatile RaftHandle raft;
+
+    public RaftNode(Settings settings, BinlogStore store) {
+        this.settings = settings;
+        this.store = store;
+    }
+
+    /** Joins the group. Returns once the channel is connected; a leader may come later. */
+    public void start() throws Exception {
+        Files.createDirectories(settings.logDir());
+        JChannel ch = new JChannel(new ByteArrayInputStream(stackXml().getBytes(StandardCharsets.UTF_8)));
+        ch.name(settings.nodeId());
+        RaftHandle handle = new RaftHandle(ch, new BinlogStateMachine(store)).raftId(settings.nodeId());
+        RAFT protocol = handle.raft();
+        protocol.logUseFsync(true);
+        protocol.addRoleListener(this::onRoleChange);
+        this.channel = ch;
+        this.raft = handle;
+        ch.connect(CLUSTER_NAME);
+        LOG.info(() -> "Joined Raft group " + memberIds() + " as " + settings.nodeId() + " on "
+                + settings.self().host() + ":" + settings.self().port());
+    }
+
+    private String stackXml() {
+        Member self = settings.self();
+        String initialHosts = settings.members().stream()
+                .map(m -> m.host() + "[" + m.port() + "]")
+                .collect(Collectors.joining(","));
+        // FD_SOCK2 would bind every interface at bind_port+100: pin its address and port.
+        return """
+                <config xmlns="urn:org:jgroups">
+                  <TCP bind_addr="%1$s" bind_port="%2$d" port_range="0" recv_buf_size="4M" send_buf_size="4M"
+                       bundler.max_size="64K" diag.enabled="false"
+                       thread_pool.min_threads="2" thread_pool.max_threads="32"/>
+                  <TCPPING initial_hosts="%3$s" port_range="0" send_cache_on_join="true"/>
+                  <MERGE3 min_interval="2000" max_interval="5000"/>
+                  <FD_SOCK2 bind_addr="%1$s" offset="100" port_range="0"/>
+                  <FD_ALL3 timeout="6000" interval="1000"/>
+                  <VERIFY_SUSPECT2 timeout="1000"/>
+                  <pbcast.NAKACK2 xmit_interval="200" use_mcast_xmit="false" discard_delivered_msgs="true"/>
+                  <UNICAST3 xmit_interval="200" conn_expiry_timeout="0"/>
+                  <pbcast.STABLE desired_avg_gossip="5000" max_bytes="8M"/>
+                  <raft.NO_DUPES/>
+                  <pbcast.GMS print_local_addr="false" join_timeout="1000" max_join_attempts="3"/>
+                  <UFC max_credits="8M" min_threshold="0.4"/>
+                  <FRAG4 frag_size="60K"/>
+                  <raft.ELECTION election_min_interval="500" election_max_interval="1500"
+                                 heartbeat_interval="200"/>
+                  <raft.RAFT members="%4$s" raft_id="%5$s" log_dir="%6$s" log_use_fsync="true"
+                             max_log_size="%7$d" resend_interval="500"/>
+                  <raft.REDIRECT/>
+                </config>
+                """.formatted(self.host(), self.port(), initialHosts, memberIds(), settings.nodeId(),
+                settings.logDir().toAbsolutePath(), settings.maxLogSize());
+    }
+
+    private String memberIds() {
+        return settings.members().stream().map(Member::id).collect(Collectors.joining(","));
+    }
+
+    private void onRoleChange(Role role) {
+        LOG.info(() -> "Raft role of " + settings.nodeId() + " is now " + role + " (term " + term() + ")");
+        for (Consumer<Role> listener : roleListeners) {
+            try {
+                listener.accept(role);
+            } catch (RuntimeException e) {
+                LOG.warning("A Raft role listener failed: " + e);
+            }
+        }
+    }
+
+    /** Called with the new role whenever this node's role changes. */
+    public void addRoleListener(Consumer<Role> listener) {
+        roleListeners.add(listener);
+    }
+
+    /**
+     * Proposes an entry. The future completes when it is committed on a majority and applied here,
+     * with the store's verdict, or fails when this node is not (or stops being) the leader.
+     */
+    public CompletableFuture<AppendResult> propose(byte[] entry) {
+        RaftHandle handle = raft;
+        if (handle == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("Raft is not started"));
+        }
+        try {
+            return handle.setAsync(entry, 0, entry.length).thenApply(reply ->
+                    reply == null || reply.length == 0 ? AppendResult.DUPLICATE : AppendResult.values()[reply[0]]);
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    public boolean isLeader() {
+        RaftHandle handle = raft;
+        return handle != null && handle.isLeader();
+    }
+
+    /** The leader's Raft id as this node knows it, or null. */
+    public String leaderId() {
+        RaftHandle handle = raft;
+        Address leader = handle == null ? null : handle.leader();
+        return leader == null ? null : leader.toString();
+    }
+
+    public long term() {
+        RaftHandle handle = raft;
+        return handle == null ? 0 : handle.currentTerm();
+    }
+
+    public long commitIndex() {
+        RaftHandle handle = raft;
+        return handle == null ? 0 : handle.commitIndex();
+    }
+
+    public long lastApplied() {
+        RaftHandle handle = raft;
+        return handle == null ? 0 : handle.lastApplied();
+    }
+
+    public String nodeId() {
+        return settings.nodeId();
+    }
+
+    public List<String> memberIdList() {
+        return settings.members().stream().map(Member::id).toList();
+    }
+
+    /** True when the channel is connected and a leader is known. */
+    public boolean hasLeader() {
+        JChannel ch = channel;
+        RaftHandle handle = raft;
+        return ch != null && ch.isConnected() && handle != null && handle.leader() != null;
+    }
+
+    @Override
+    public void close() {
+        JChannel ch = channel;
+        channel = null;
+        raft = null;
+        if (ch != null) {
+            ch.close();
+            LOG.info("Left the Raft group");
+        }
+    }
+}

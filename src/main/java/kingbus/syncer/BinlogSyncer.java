@@ -1,0 +1,574 @@
+package kingbus.syncer;
+
+import com.github.shyiko.mysql.binlog.BinaryLogClient;
+import com.github.shyiko.mysql.binlog.event.Event;
+import com.github.shyiko.mysql.binlog.event.EventData;
+import com.github.shyiko.mysql.binlog.event.EventHeaderV4;
+import com.github.shyiko.mysql.binlog.event.EventType;
+import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
+import com.github.shyiko.mysql.binlog.io.ByteArrayInputStream;
+import com.github.shyiko.mysql.binlog.network.AuthenticationException;
+import com.github.shyiko.mysql.binlog.network.ServerException;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import kingbus.raft.EntryCodec;
+
+/**
+ * The upstream side of the leader: pulls the master's binlog as a replica, keeps each event's
+ * exact bytes, groups them into whole transactions and proposes them to Raft.
+ *
+ * <h2>What it does</h2>
+ * Connects with mysql-binlog-connector-java (MariaDB capability 4, ANNOTATE_ROWS requested, the
+ * master's checksum accepted) and asks for the binlog right after the committed end of the store
+ * ({@link ResumePoint}); with an empty store it starts at the master's first binlog file, position
+ * 4, so every file is held whole. Each event is checked (position continuity, CRC32 when the file
+ * has checksums) before it is grouped. Complete units go through a bounded queue to a proposer
+ * thread that batches them into Raft entries and keeps a few proposals in flight.
+ *
+ * <h2>Failure</h2>
+ * On a disconnect, an error from the master, a bad event or a failed proposal, it drops the
+ * partial transaction and everything not yet committed, waits for proposals in flight to settle,
+ * and reconnects from the committed end with exponential backoff. Nothing is half-stored.
+ *
+ * <h2>Thread safety</h2>
+ * {@link #start()} and {@link #stop()} may be called from any thread; status getters are lock-free.
+ * It runs on two threads from the given factory: the connection and the proposer.
+ */
+public final class BinlogSyncer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(BinlogSyncer.class.getName());
+
+    /** Where the committed binlog ends: the syncer continues from here. */
+    public record ResumePoint(String file, long position) {}
+
+    /** Proposes a Raft entry; the future is true when committed (appended or duplicate), false when rejected. */
+    @FunctionalInterface
+    public interface Proposer {
+        CompletableFuture<Boolean> propose(byte[] entry);
+    }
+
+    /**
+     * @param host the master's host
+     * @param port the master's port
+     * @param user the replication user on the master
+     * @param password its password
+     * @param serverId the server id Kingbus uses toward the master
+     * @param heartbeat heartbeat period asked of the master
+     * @param maxEntryBytes a Raft entry holds whole transactions up to about this size
+     * @param maxInFlight proposals not yet committed at once
+     * @param minBackoff first reconnect delay
+     * @param maxBackoff largest reconnect delay
+     */
+    public record Settings(
+            String host,
+            int port,
+            String user,
+            String password,
+            long serverId,
+            Duration heartbeat,
+            int maxEntryBytes,
+            int maxInFlight,
+            Duration minBackoff,
+            Duration maxBackoff) {}
+
+    /** What the syncer is doing. */
+    public enum State {
+        STOPPED,
+        CONNECTING,
+        STREAMING,
+        WAITING_TO_RECONNECT
+    }
+
+    private final Settings settings;
+    private final Supplier<Optional<ResumePoint>> committedEnd;
+    private final Proposer proposer;
+    private final ThreadFactory threads;
+
+    private final AtomicLong eventsReceived = new AtomicLong();
+    private final AtomicLong bytesReceived = new AtomicLong();
+    private final AtomicLong transactionsProposed = new AtomicLong();
+    private volatile State state = State.STOPPED;
+    private volatile String lastError;
+    private volatile String lastReceivedGtid;
+    private volatile boolean running;
+    private volatile BinaryLogClient client;
+    private Thread connectionThread;
+
+    public BinlogSyncer(Settings settings, Supplier<Optional<ResumePoint>> committedEnd, Proposer proposer,
+            ThreadFactory threads) {
+        this.settings = settings;
+        this.committedEnd = committedEnd;
+        this.proposer = proposer;
+        this.threads = threads;
+    }
+
+    /** Starts pulling; does nothing if already running. */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        connectionThread = threads.newThread(this::runConnectionLoop);
+        connectionThread.setName("kingbus-syncer");
+        connectionThread.start();
+        LOG.info(() -> "Syncer started toward master " + settings.host() + ":" + settings.port());
+    }
+
+    /** Stops pulling and waits until nothing more will be proposed. */
+    public synchronized void stop() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        disconnectQuietly();
+        Thread thread = connectionThread;
+        if (thread != null) {
+            thread.interrupt();
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        state = State.STOPPED;
+        LOG.info("Syncer stopped");
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** The last problem met (connection, master error, bad event), or null once streaming again. */
+    public String lastError() {
+        return lastError;
+    }
+
+    public String lastReceivedGtid() {
+        return lastReceivedGtid;
+    }
+
+    public long eventsReceived() {
+        return eventsReceived.get();
+    }
+
+    public long bytesReceived() {
+        return bytesReceived.get();
+    }
+
+    public long transactionsProposed() {
+        return transactionsProposed.get();
+    }
+
+    public String master() {
+        return settings.host() + ":" + settings.port();
+    }
+
+    // ---------------------------------------------------------------- connection loop
+
+    private void runConnectionLoop() {
+        long backoff = settings.minBackoff().toMillis();
+        while (running) {
+            state = State.CONNECTING;
+            Session session = null;
+            try {
+                ResumePoint start = committedEnd.get().orElse(null);
+                if (start == null) {
+                    start = new ResumePoint(firstBinlogFile(), 4);
+                }
+                session = new Session(start);
+                session.run();
+                if (session.streamedSomething) {
+                    backoff = settings.minBackoff().toMillis();
+                }
+            } catch (AuthenticationException e) {
+                fail("The master " + master() + " refused Kingbus's credentials (user '" + settings.user() + "'): "
+                        + e.getMessage());
+            } catch (ServerException e) {
+                fail("The master " + master() + " answered error " + e.getErrorCode() + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Exception e) {
+                fail("Replication from master " + master() + " failed: " + describe(e));
+            } finally {
+                if (session != null) {
+                    session.shutDown();
+                }
+            }
+            if (!running) {
+                break;
+            }
+            state = State.WAITING_TO_RECONNECT;
+            try {
+                Thread.sleep(backoff); // reconnect backoff, not a wait for a condition
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            backoff = Math.min(backoff * 2, settings.maxBackoff().toMillis());
+        }
+        state = State.STOPPED;
+    }
+
+    private void fail(String message) {
+        if (!running) {
+            return;
+        }
+        if (!message.equals(lastError)) {
+            LOG.warning(message);
+        }
+        lastError = message;
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return root == e ? text : text + " (" + root + ")";
+    }
+
+    /** The oldest binlog file the master still has, from SHOW BINARY LOGS. */
+    private String firstBinlogFile() throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", settings.user());
+        props.setProperty("password", settings.password());
+        props.setProperty("connectTimeout", "5000");
+        String url = "jdbc:mariadb://" + settings.host() + ":" + settings.port() + "/";
+        try (Connection connection = new org.mariadb.jdbc.Driver().connect(url, props);
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SHOW BINARY LOGS")) {
+            if (!rows.next()) {
+                throw new SQLException("The master " + master() + " has no binary logs: is log_bin enabled?");
+            }
+            return rows.getString(1);
+        } catch (SQLException e) {
+            if (e.getErrorCode() == 1045) {
+                throw new SQLException("The master " + master() + " refused Kingbus's credentials (user '"
+                        + settings.user() + "'): " + e.getMessage(), e.getSQLState(), e.getErrorCode(), e);
+            }
+            throw e;
+        }
+    }
+
+    private void disconnectQuietly() {
+        BinaryLogClient c = client;
+        if (c != null) {
+            try {
+                c.disconnect();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.FINE, "disconnect", e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- one upstream connection
+
+    /** One connection to the master, from a committed resume point until it ends. */
+    private final class Session {
+        private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4096);
+        private final Semaphore inFlight = new Semaphore(settings.maxInFlight());
+        private final TransactionGrouper grouper = new TransactionGrouper(this::enqueue);
+        private final Object endOfStream = new Object();
+        private volatile Throwable failure;
+        private volatile boolean closing;
+        private String file;
+        private long expectedPosition;
+        private boolean checksums;
+        private boolean streamedSomething;
+        private Thread proposerThread;
+
+        Session(ResumePoint start) {
+            this.file = start.file();
+            this.expectedPosition = start.position();
+        }
+
+        void run() throws Exception {
+            BinaryLogClient c = new BinaryLogClient(settings.host(), settings.port(), settings.user(),
+                    settings.password());
+            c.setServerId(settings.serverId());
+            c.setKeepAlive(false);
+            c.setHeartbeatInterval(settings.heartbeat().toMillis());
+            c.setUseSendAnnotateRowsEvent(true);
+            c.setBinlogFilename(file);
+            c.setBinlogPosition(expectedPosition);
+            c.setEventDeserializer(new RawCapture());
+            c.registerEventListener(this::onEvent);
+            c.registerLifecycleListener(new BinaryLogClient.AbstractLifecycleListener() {
+                @Override
+                public void onCommunicationFailure(BinaryLogClient client, Exception ex) {
+                    if (failure == null && !closing) {
+                        failure = ex;
+                    }
+                }
+
+                @Override
+                public void onEventDeserializationFailure(BinaryLogClient client, Exception ex) {
+                    if (failure == null) {
+                        failure = ex;
+                    }
+                    disconnectQuietly();
+                }
+            });
+            client = c;
+            proposerThread = threads.newThread(this::runProposer);
+            proposerThread.setName("kingbus-syncer-proposer");
+            proposerThread.start();
+            LOG.info(() -> "Connecting to master " + master() + " at " + file + ":" + expectedPosition);
+            c.connect(); // blocks until the connection ends
+            Throwable ended = failure;
+            if (ended instanceof Exception e) {
+                throw e;
+            }
+            if (ended != null) {
+                throw new IOException(ended);
+            }
+            if (running) {
+                throw new IOException("the master closed the replication stream");
+            }
+        }
+
+        /** Called on the connector's thread with one captured event. */
+        private void onEvent(Event event) {
+            if (!(event.getData() instanceof RawEventData raw) || failure != null) {
+                return;
+            }
+            byte[] bytes = raw.bytes();
+            eventsReceived.incrementAndGet();
+            bytesReceived.addAndGet(bytes.length);
+            try {
+                accept(bytes);
+            } catch (RuntimeException e) {
+                failure = e;
+                disconnectQuietly();
+            }
+        }
+
+        private void accept(byte[] e) {
+            int type = RawEvent.type(e);
+            if (type == RawEvent.HEARTBEAT_LOG_EVENT) {
+                return;
+            }
+            if (type == RawEvent.START_ENCRYPTION_EVENT) {
+                throw new IllegalStateException("The master's binlog is encrypted (START_ENCRYPTION_EVENT in " + file
+                        + "): Kingbus does not support encrypted binlogs");
+            }
+            if (type == RawEvent.FORMAT_DESCRIPTION_EVENT) {
+                checksums = RawEvent.checksumAlgorithm(e) == RawEvent.BINLOG_CHECKSUM_ALG_CRC32;
+            }
+            if (RawEvent.isArtificial(e)) {
+                if (type == RawEvent.ROTATE_EVENT) {
+                    String next = RawEvent.rotateFile(e, checksums);
+                    if (!next.equals(file)) {
+                        file = next;
+                        expectedPosition = RawEvent.rotatePosition(e);
+                    }
+                    if (state != State.STREAMING) {
+                        state = State.STREAMING;
+                        lastError = null;
+                        LOG.info(() -> "Streaming from master " + master() + " at " + file + ":" + expectedPosition);
+                    }
+                }
+                return;
+            }
+            long end = RawEvent.logPos(e);
+            long start = end - e.length;
+            if (start < expectedPosition) {
+                return; // already held
+            }
+            if (start > expectedPosition) {
+                throw new IllegalStateException("The master sent an event at " + file + ":" + start
+                        + " but the binlog continues at " + expectedPosition);
+            }
+            if (checksums && !RawEvent.crcMatches(e)) {
+                throw new IllegalStateException("The event at " + file + ":" + start
+                        + " has a bad CRC32: refusing to store it");
+            }
+            if (type == RawEvent.GTID_EVENT) {
+                long sequence = RawEvent.uint32(e, RawEvent.LOG_EVENT_HEADER_LEN)
+                        | RawEvent.uint32(e, RawEvent.LOG_EVENT_HEADER_LEN + 4) << 32;
+                long domain = RawEvent.uint32(e, RawEvent.LOG_EVENT_HEADER_LEN + 8);
+                lastReceivedGtid = domain + "-" + RawEvent.uint32(e, 5) + "-" + Long.toUnsignedString(sequence);
+            }
+            grouper.add(file, start, e, checksums);
+            expectedPosition = end;
+            streamedSomething = true;
+        }
+
+        private void enqueue(TransactionGrouper.Unit unit) {
+            try {
+                while (!queue.offer(unit, 100, TimeUnit.MILLISECONDS)) {
+                    if (failure != null || !running) {
+                        throw new IllegalStateException("the syncer is stopping");
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+
+        /** Drains complete units into entries and proposes them, in order. */
+        private void runProposer() {
+            List<Object> drained = new ArrayList<>();
+            try {
+                while (true) {
+                    Object first = queue.poll(200, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        if (closing) {
+                            return;
+                        }
+                        continue;
+                    }
+                    if (first == endOfStream) {
+                        return;
+                    }
+                    EntryCodec.BinlogEntryBuilder entry = new EntryCodec.BinlogEntryBuilder();
+                    int bytes = 0;
+                    int transactions = 0;
+                    drained.clear();
+                    drained.add(first);
+                    queue.drainTo(drained, 1024);
+                    boolean end = false;
+                    for (int i = 0; i < drained.size(); i++) {
+                        Object item = drained.get(i);
+                        if (item == endOfStream) {
+                            end = true;
+                            break;
+                        }
+                        TransactionGrouper.Unit unit = (TransactionGrouper.Unit) item;
+                        entry.add(unit.file(), unit.startPosition(), unit.events(), 0, unit.events().length);
+                        bytes += unit.events().length;
+                        transactions += unit.transactions();
+                        if (bytes >= settings.maxEntryBytes() && i + 1 < drained.size()) {
+                            propose(entry.build(), transactions);
+                            entry = new EntryCodec.BinlogEntryBuilder();
+                            bytes = 0;
+                            transactions = 0;
+                        }
+                    }
+                    if (!entry.isEmpty()) {
+                        propose(entry.build(), transactions);
+                    }
+                    if (end) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                settle();
+            }
+        }
+
+        private void propose(byte[] entry, int transactions) throws InterruptedException {
+            if (failure != null) {
+                throw new InterruptedException("stopping after a failure");
+            }
+            inFlight.acquire();
+            proposer.propose(entry).whenComplete((committed, error) -> {
+                inFlight.release();
+                if (error != null || !Boolean.TRUE.equals(committed)) {
+                    if (failure == null) {
+                        failure = error != null ? error
+                                : new IllegalStateException("Raft rejected an entry: it did not continue the store");
+                    }
+                    disconnectQuietly();
+                } else {
+                    transactionsProposed.addAndGet(transactions);
+                }
+            });
+        }
+
+        /** Waits until no proposal is in flight, so the committed end is final. */
+        private void settle() {
+            try {
+                if (!inFlight.tryAcquire(settings.maxInFlight(), 60, TimeUnit.SECONDS)) {
+                    LOG.warning("Raft proposals did not settle within 60 s");
+                    return;
+                }
+                inFlight.release(settings.maxInFlight());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void shutDown() {
+            closing = true;
+            grouper.discardPartial();
+            disconnectQuietly();
+            queue.clear();
+            if (failure == null) {
+                queue.offer(endOfStream);
+            }
+            Thread p = proposerThread;
+            if (p != null) {
+                try {
+                    p.join(TimeUnit.SECONDS.toMillis(90));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            client = null;
+        }
+    }
+
+    // ---------------------------------------------------------------- raw capture
+
+    /** An event's exact bytes, as received. */
+    record RawEventData(byte[] bytes) implements EventData {}
+
+    /**
+     * Reads each event's exact bytes (header, body, checksum) instead of parsing it. The header
+     * handed to the connector has type UNKNOWN so it tracks nothing from our events.
+     */
+    static final class RawCapture extends EventDeserializer {
+        @Override
+        public Event nextEvent(ByteArrayInputStream in) throws IOException {
+            if (in.peek() == -1) {
+                return null;
+            }
+            byte[] header = in.read(RawEvent.LOG_EVENT_HEADER_LEN);
+            long size = RawEvent.uint32(header, RawEvent.EVENT_LEN_OFFSET);
+            if (size < RawEvent.LOG_EVENT_HEADER_LEN || size > Integer.MAX_VALUE - 16) {
+                throw new IOException("The master sent an event header claiming " + size + " bytes");
+            }
+            byte[] event = new byte[(int) size];
+            System.arraycopy(header, 0, event, 0, header.length);
+            in.fill(event, header.length, event.length - header.length);
+            EventHeaderV4 eventHeader = new EventHeaderV4();
+            eventHeader.setEventType(EventType.UNKNOWN);
+            eventHeader.setEventLength(size);
+            eventHeader.setNextPosition(RawEvent.logPos(event));
+            return new Event(eventHeader, new RawEventData(event));
+        }
+    }
+}

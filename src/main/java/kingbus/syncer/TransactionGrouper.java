@@ -1,0 +1,81 @@
+package kingbus.syncer;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * Groups the master's events into the units Kingbus commits: a whole transaction (GTID event up to
+ * and including its XID, COMMIT/ROLLBACK/XA query, or for a standalone group the one statement), or
+ * one event that belongs to no transaction (FORMAT_DESCRIPTION, GTID_LIST, BINLOG_CHECKPOINT,
+ * ROTATE, STOP, ...). A unit is only handed on when it is complete; {@link #discardPartial()} drops
+ * a half-received transaction after a disconnect.
+ *
+ * <p>Not thread-safe: one grouper per upstream connection thread.
+ */
+final class TransactionGrouper {
+
+    /** A complete unit: whole events lying at {@code startPosition} of {@code file}. */
+    record Unit(String file, long startPosition, byte[] events, int transactions) {}
+
+    private final Consumer<Unit> sink;
+    private ByteArrayOutputStream open;
+    private String openFile;
+    private long openStart;
+    private boolean openStandalone;
+
+    TransactionGrouper(Consumer<Unit> sink) {
+        this.sink = sink;
+    }
+
+    /** Adds one event of {@code file} that starts at {@code position}. */
+    void add(String file, long position, byte[] event, boolean hasChecksum) {
+        int type = RawEvent.type(event);
+        if (open == null) {
+            if (type == RawEvent.GTID_EVENT) {
+                open = new ByteArrayOutputStream(Math.max(1024, event.length * 8));
+                open.writeBytes(event);
+                openFile = file;
+                openStart = position;
+                openStandalone = RawEvent.gtidStandalone(event);
+            } else {
+                sink.accept(new Unit(file, position, event, 0));
+            }
+            return;
+        }
+        open.writeBytes(event);
+        if (endsGroup(type, event, hasChecksum)) {
+            Unit unit = new Unit(openFile, openStart, open.toByteArray(), 1);
+            open = null;
+            sink.accept(unit);
+        }
+    }
+
+    private boolean endsGroup(int type, byte[] event, boolean hasChecksum) {
+        switch (type) {
+            case RawEvent.XID_EVENT, RawEvent.XA_PREPARE_LOG_EVENT:
+                return true;
+            case RawEvent.QUERY_EVENT:
+                if (openStandalone) {
+                    return true;
+                }
+                String query = RawEvent.queryText(event, hasChecksum).stripLeading().toUpperCase(Locale.ROOT);
+                return query.startsWith("COMMIT") || query.startsWith("ROLLBACK")
+                        || query.startsWith("XA COMMIT") || query.startsWith("XA ROLLBACK");
+            case RawEvent.QUERY_COMPRESSED_EVENT:
+                return openStandalone;
+            default:
+                return false;
+        }
+    }
+
+    /** True while a transaction has begun but not ended. */
+    boolean inTransaction() {
+        return open != null;
+    }
+
+    /** Drops a transaction that has begun but not ended (after a disconnect). */
+    void discardPartial() {
+        open = null;
+    }
+}
