@@ -122,8 +122,7 @@ public final class RaftNode implements AutoCloseable {
                   <pbcast.GMS print_local_addr="false" join_timeout="1000" max_join_attempts="3"/>
                   <UFC max_credits="8M" min_threshold="0.4"/>
                   <FRAG4 frag_size="60K"/>
-                  <raft.ELECTION election_min_interval="500" election_max_interval="1500"
-                                 heartbeat_interval="200"/>
+                  <raft.ELECTION vote_timeout="600"/>
                   <raft.RAFT members="%4$s" raft_id="%5$s" log_dir="%6$s" log_use_fsync="true"
                              max_log_size="%7$d" resend_interval="500"/>
                   <raft.REDIRECT/>

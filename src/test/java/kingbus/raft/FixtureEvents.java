@@ -1,0 +1,63 @@
+package kingbus.raft;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/** Real MariaDB 10.11 events, read from the protocol transcripts in ../shared/fixtures. */
+final class FixtureEvents {
+
+    private FixtureEvents() {}
+
+    static Path fixtures() {
+        Path shared = Path.of(System.getProperty("user.dir")).resolve("../shared/fixtures").normalize();
+        if (!Files.isDirectory(shared)) {
+            throw new IllegalStateException("The shared fixtures are not at " + shared);
+        }
+        return shared;
+    }
+
+    /**
+     * The events of a transcript that lie in a binlog file (not artificial, not heartbeats), in
+     * stream order, without the 0x00 OK byte.
+     */
+    static List<byte[]> fileEvents(String transcript) {
+        try {
+            List<String> lines = Files.readAllLines(fixtures().resolve("mariadb-10.11-protocol").resolve(transcript));
+            List<byte[]> events = new ArrayList<>();
+            for (int i = 0; i < lines.size() - 1; i++) {
+                String line = lines.get(i);
+                if (!line.contains("<S EVENT") || line.contains("ARTIFICIAL") || line.contains("HEARTBEAT")
+                        || line.contains("log_pos=0 ")) {
+                    continue;
+                }
+                String hex = lines.get(i + 1).trim();
+                if (!hex.startsWith("hex: 00")) {
+                    continue;
+                }
+                events.add(HexFormat.of().parseHex(hex.substring("hex: 00".length())));
+            }
+            return events;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static byte[] concat(List<byte[]> events, int from, int to) {
+        int size = 0;
+        for (int i = from; i < to; i++) {
+            size += events.get(i).length;
+        }
+        byte[] out = new byte[size];
+        int at = 0;
+        for (int i = from; i < to; i++) {
+            System.arraycopy(events.get(i), 0, out, at, events.get(i).length);
+            at += events.get(i).length;
+        }
+        return out;
+    }
+}

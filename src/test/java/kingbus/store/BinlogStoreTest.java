@@ -1,0 +1,139 @@
+package kingbus.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import kingbus.gtid.GtidList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BinlogStoreTest {
+
+    private static final String FILE = "mysql-bin.000001";
+
+    @TempDir
+    Path dir;
+
+    /** mysql-bin.000001 from the gtid-mode capture: FDE at 4, GTID_LIST, CHECKPOINT, then 5 groups. */
+    private List<byte[]> events;
+
+    @BeforeEach
+    void readFixture() {
+        events = FixtureEvents.fileEvents("gtid-mode.txt");
+        assertThat(events.get(0)[4]).as("first event is the FDE").isEqualTo((byte) 15);
+    }
+
+    private long position(int index) {
+        long position = 4;
+        for (int i = 0; i < index; i++) {
+            position += events.get(i).length;
+        }
+        return position;
+    }
+
+    private Chunk chunk(int from, int to) {
+        return new Chunk(FILE, position(from), FixtureEvents.concat(events, from, to));
+    }
+
+    @Test
+    void appendsContinuesAndSurvivesReopen() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            assertThat(store.files()).isEmpty();
+            assertThat(store.append(List.of(chunk(0, 3)))).isEqualTo(AppendResult.APPENDED);
+            assertThat(store.append(List.of(chunk(3, 5), chunk(5, 10)))).isEqualTo(AppendResult.APPENDED);
+            BinlogFile file = store.files().get(0);
+            assertThat(file.name()).isEqualTo(FILE);
+            assertThat(file.whole()).isTrue();
+            assertThat(file.endPosition()).isEqualTo(position(10));
+            assertThat(file.formatDescription()).isEqualTo(events.get(0));
+            assertThat(file.startState()).isEqualTo(GtidList.EMPTY);
+            assertThat(store.gtidState().toString()).isEqualTo("0-1-3");
+        }
+        try (BinlogStore reopened = BinlogStore.open(dir)) {
+            assertThat(reopened.files()).hasSize(1);
+            assertThat(reopened.gtidState().toString()).isEqualTo("0-1-3");
+            assertThat(reopened.lastFile().orElseThrow().endPosition()).isEqualTo(position(10));
+            List<byte[]> read = readAll(reopened.open(FILE, 4));
+            assertThat(read).hasSize(10);
+            for (int i = 0; i < 10; i++) {
+                assertThat(read.get(i)).as("event %d", i).isEqualTo(events.get(i));
+            }
+        }
+    }
+
+    @Test
+    void duplicateIsSkippedAndGapIsRejectedWithoutChange() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            store.append(List.of(chunk(0, 5)));
+            long version = store.commitVersion();
+            assertThat(store.append(List.of(chunk(3, 5)))).isEqualTo(AppendResult.DUPLICATE);
+            assertThat(store.append(List.of(chunk(6, 8)))).isEqualTo(AppendResult.REJECTED);
+            assertThat(store.commitVersion()).isEqualTo(version);
+            assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(position(5));
+        }
+    }
+
+    @Test
+    void refusesEventsWhoseHeaderPositionDisagrees() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            Chunk misplaced = new Chunk(FILE, 8, FixtureEvents.concat(events, 0, 1));
+            assertThat(store.append(List.of(misplaced))).isEqualTo(AppendResult.REJECTED);
+            assertThat(store.files()).isEmpty();
+        }
+    }
+
+    @Test
+    void cursorStartsMidFileAtEventBoundariesOnly() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            store.append(List.of(chunk(0, 3)));
+            store.append(List.of(chunk(3, 5)));
+            store.append(List.of(chunk(5, 10)));
+            List<byte[]> tail = readAll(store.open(FILE, position(6)));
+            assertThat(tail).hasSize(4);
+            assertThat(tail.get(0)).isEqualTo(events.get(6));
+            assertThatThrownBy(() -> store.open(FILE, position(6) + 1))
+                    .isInstanceOf(BinlogUnavailableException.class)
+                    .hasMessageContaining("not the start of an event");
+            assertThatThrownBy(() -> store.open("mysql-bin.000009", 4))
+                    .isInstanceOf(BinlogUnavailableException.class)
+                    .hasMessageContaining("mysql-bin.000009");
+            assertThat(readAll(store.open(FILE, position(10)))).isEmpty();
+        }
+    }
+
+    @Test
+    void readerWaitsForTheNextCommit() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            store.append(List.of(chunk(0, 3)));
+            EventCursor cursor = store.open(FILE, position(3));
+            assertThat(cursor.next()).isNull();
+            long seen = store.commitVersion();
+            assertThat(store.awaitCommit(seen, 50)).isFalse();
+            CompletableFuture<Boolean> woken = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return store.awaitCommit(seen, 10_000);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            store.append(List.of(chunk(3, 5)));
+            assertThat(woken.get(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(cursor.next().bytes()).isEqualTo(events.get(3));
+        }
+    }
+
+    private static List<byte[]> readAll(EventCursor cursor) {
+        List<byte[]> read = new ArrayList<>();
+        for (StoredEvent event = cursor.next(); event != null; event = cursor.next()) {
+            read.add(event.bytes());
+        }
+        cursor.close();
+        return read;
+    }
+}
