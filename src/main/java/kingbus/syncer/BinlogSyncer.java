@@ -386,7 +386,9 @@ public final class BinlogSyncer implements AutoCloseable {
             }
             if (RawEvent.isArtificial(e)) {
                 if (type == RawEvent.ROTATE_EVENT) {
-                    String next = RawEvent.rotateFile(e, checksums);
+                    // The first fake ROTATE comes before any FDE, with the checksum we announced:
+                    // a matching CRC32 trailer tells whether it has one.
+                    String next = RawEvent.rotateFile(e, checksums || RawEvent.crcMatches(e));
                     if (!next.equals(file)) {
                         file = next;
                         expectedPosition = RawEvent.rotatePosition(e);
