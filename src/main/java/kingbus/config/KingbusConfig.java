@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.Config;
 
 /**
  * Every Kingbus setting, read once through MicroProfile Config (so each can also be set as an
@@ -21,87 +21,79 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class KingbusConfig {
 
-    @Inject
-    @ConfigProperty(name = "kingbus.node.name", defaultValue = "n1")
-    String nodeName;
+    private final String nodeName;
+    private final String dataDir;
+    private final String mysqlHost;
+    private final String mysqlPort;
+    private final String maxConnections;
+    private final String idleTimeoutSeconds;
+    private final String serverId;
+    private final Optional<String> masterHost;
+    private final String masterPort;
+    private final String masterUser;
+    private final String masterPassword;
+    private final String masterHeartbeatSeconds;
+    private final String replicaUser;
+    private final String replicaPassword;
+    private final String adminUser;
+    private final String adminPassword;
+    private final String raftPort;
+    private final String raftMembers;
+    private final String raftMaxLogBytes;
+    private final String raftMaxEntryBytes;
 
-    /** Defaults (server.xml) to {@code ${server.output.dir}/kingbus-data}. */
-    @Inject
-    @ConfigProperty(name = "kingbus.data.dir", defaultValue = "kingbus-data")
-    String dataDir;
+    /** For CDI's client proxy only. */
+    protected KingbusConfig() {
+        this.nodeName = null;
+        this.dataDir = null;
+        this.mysqlHost = null;
+        this.mysqlPort = null;
+        this.maxConnections = null;
+        this.idleTimeoutSeconds = null;
+        this.serverId = null;
+        this.masterHost = Optional.empty();
+        this.masterPort = null;
+        this.masterUser = null;
+        this.masterPassword = null;
+        this.masterHeartbeatSeconds = null;
+        this.replicaUser = null;
+        this.replicaPassword = null;
+        this.adminUser = null;
+        this.adminPassword = null;
+        this.raftPort = null;
+        this.raftMembers = null;
+        this.raftMaxLogBytes = null;
+        this.raftMaxEntryBytes = null;
+    }
 
+    /** Reads every setting from {@code source} (the application's MicroProfile Config in production). */
     @Inject
-    @ConfigProperty(name = "kingbus.mysql.host", defaultValue = "127.0.0.1")
-    String mysqlHost;
+    public KingbusConfig(Config source) {
+        this.nodeName = read(source, "kingbus.node.name", "n1");
+        this.dataDir = read(source, "kingbus.data.dir", "kingbus-data");
+        this.mysqlHost = read(source, "kingbus.mysql.host", "127.0.0.1");
+        this.mysqlPort = read(source, "kingbus.mysql.port", "3307");
+        this.maxConnections = read(source, "kingbus.mysql.max-connections", "1000");
+        this.idleTimeoutSeconds = read(source, "kingbus.mysql.idle-timeout-seconds", "28800");
+        this.serverId = read(source, "kingbus.server.id", "4242");
+        this.masterHost = source.getOptionalValue("kingbus.master.host", String.class);
+        this.masterPort = read(source, "kingbus.master.port", "3306");
+        this.masterUser = read(source, "kingbus.master.user", "repl");
+        this.masterPassword = read(source, "kingbus.master.password", "");
+        this.masterHeartbeatSeconds = read(source, "kingbus.master.heartbeat-seconds", "1");
+        this.replicaUser = read(source, "kingbus.replica.user", "repl");
+        this.replicaPassword = read(source, "kingbus.replica.password", "");
+        this.adminUser = read(source, "kingbus.admin.user", "admin");
+        this.adminPassword = read(source, "kingbus.admin.password", "");
+        this.raftPort = read(source, "kingbus.raft.port", "7800");
+        this.raftMembers = read(source, "kingbus.raft.members", "");
+        this.raftMaxLogBytes = read(source, "kingbus.raft.max-log-bytes", "67108864");
+        this.raftMaxEntryBytes = read(source, "kingbus.raft.max-entry-bytes", "1048576");
+    }
 
-    @Inject
-    @ConfigProperty(name = "kingbus.mysql.port", defaultValue = "3307")
-    String mysqlPort;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.mysql.max-connections", defaultValue = "1000")
-    String maxConnections;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.mysql.idle-timeout-seconds", defaultValue = "28800")
-    String idleTimeoutSeconds;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.server.id", defaultValue = "4242")
-    String serverId;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.master.host")
-    Optional<String> masterHost;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.master.port", defaultValue = "3306")
-    String masterPort;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.master.user", defaultValue = "repl")
-    String masterUser;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.master.password", defaultValue = "")
-    String masterPassword;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.master.heartbeat-seconds", defaultValue = "1")
-    String masterHeartbeatSeconds;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.replica.user", defaultValue = "repl")
-    String replicaUser;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.replica.password", defaultValue = "")
-    String replicaPassword;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.admin.user", defaultValue = "admin")
-    String adminUser;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.admin.password", defaultValue = "")
-    String adminPassword;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.raft.port", defaultValue = "7800")
-    String raftPort;
-
-    /** {@code name@host:port,...}; empty means this node alone, at 127.0.0.1 and kingbus.raft.port. */
-    @Inject
-    @ConfigProperty(name = "kingbus.raft.members", defaultValue = " ")
-    String raftMembers;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.raft.max-log-bytes", defaultValue = "67108864")
-    String raftMaxLogBytes;
-
-    @Inject
-    @ConfigProperty(name = "kingbus.raft.max-entry-bytes", defaultValue = "1048576")
-    String raftMaxEntryBytes;
+    private static String read(Config source, String name, String defaultValue) {
+        return source.getOptionalValue(name, String.class).map(String::trim).orElse(defaultValue);
+    }
 
     /**
      * Every problem with the settings, each naming the setting, its value and what is expected;

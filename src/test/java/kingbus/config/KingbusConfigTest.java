@@ -1,0 +1,91 @@
+package kingbus.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigValue;
+import org.eclipse.microprofile.config.spi.ConfigSource;
+import org.eclipse.microprofile.config.spi.Converter;
+import org.junit.jupiter.api.Test;
+
+class KingbusConfigTest {
+
+    @Test
+    void defaultsAreValidAndDescribeASingleNode() {
+        KingbusConfig config = new KingbusConfig(configOf(Map.of()));
+        assertThat(config.problems()).isEmpty();
+        assertThat(config.raftMemberList()).containsExactly("n1@127.0.0.1:7800");
+        assertThat(config.mysqlHost()).isEqualTo("127.0.0.1");
+        assertThat(config.masterHost()).isEmpty();
+    }
+
+    @Test
+    void badValuesAreNamedWithTheirValue() {
+        Map<String, String> values = new HashMap<>();
+        values.put("kingbus.mysql.port", "70000");
+        values.put("kingbus.server.id", "abc");
+        values.put("kingbus.raft.members", "n2@127.0.0.1:7801");
+        KingbusConfig config = new KingbusConfig(configOf(values));
+        assertThat(config.problems()).containsExactlyInAnyOrder(
+                "kingbus.mysql.port=70000 is out of range: expected 1 to 65535",
+                "kingbus.server.id='abc' is not a whole number (expected 1 to 4294967295)",
+                "kingbus.raft.members='n2@127.0.0.1:7801' does not list this node, kingbus.node.name='n1'");
+    }
+
+    @Test
+    void malformedMemberIsExplained() {
+        KingbusConfig config = new KingbusConfig(configOf(Map.of("kingbus.raft.members", "n1-127.0.0.1")));
+        assertThat(config.problems()).containsExactly(
+                "kingbus.raft.members entry 'n1-127.0.0.1' must look like name@host:port");
+    }
+
+    @Test
+    void passwordsAreNeverInProblems() {
+        KingbusConfig config = new KingbusConfig(configOf(Map.of(
+                "kingbus.master.password", "s3cret-value", "kingbus.mysql.port", "x")));
+        assertThat(String.join(" ", config.problems())).doesNotContain("s3cret-value");
+    }
+
+    /** A MicroProfile Config over a map: enough for the bean, which reads optional strings only. */
+    static Config configOf(Map<String, String> values) {
+        return new Config() {
+            @Override
+            public <T> T getValue(String name, Class<T> type) {
+                return getOptionalValue(name, type).orElseThrow();
+            }
+
+            @Override
+            public ConfigValue getConfigValue(String name) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public <T> Optional<T> getOptionalValue(String name, Class<T> type) {
+                return Optional.ofNullable(values.get(name)).map(type::cast);
+            }
+
+            @Override
+            public Iterable<String> getPropertyNames() {
+                return values.keySet();
+            }
+
+            @Override
+            public Iterable<ConfigSource> getConfigSources() {
+                return java.util.List.of();
+            }
+
+            @Override
+            public <T> Optional<Converter<T>> getConverter(Class<T> type) {
+                return Optional.empty();
+            }
+
+            @Override
+            public <T> T unwrap(Class<T> type) {
+                throw new UnsupportedOperationException();
+            }
+        };
+    }
+}
