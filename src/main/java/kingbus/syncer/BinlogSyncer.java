@@ -55,6 +55,7 @@ import kingbus.raft.EntryCodec;
 public final class BinlogSyncer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BinlogSyncer.class.getName());
+    private static final int MAX_QUEUED_BYTES = 64 << 20;
 
     /** Where the committed binlog ends: the syncer continues from here. */
     public record ResumePoint(String file, long position) {}
@@ -295,6 +296,8 @@ public final class BinlogSyncer implements AutoCloseable {
     /** One connection to the master, from a committed resume point until it ends. */
     private final class Session {
         private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4096);
+        /** Bytes of complete units waiting to be proposed: bounds the heap a fast master can fill. */
+        private final Semaphore queuedBytes = new Semaphore(MAX_QUEUED_BYTES);
         private final Semaphore inFlight = new Semaphore(settings.maxInFlight());
         private final TransactionGrouper grouper = new TransactionGrouper(this::enqueue);
         private final Object endOfStream = new Object();
@@ -427,6 +430,12 @@ public final class BinlogSyncer implements AutoCloseable {
 
         private void enqueue(TransactionGrouper.Unit unit) {
             try {
+                int permits = queuedPermits(unit);
+                while (!queuedBytes.tryAcquire(permits, 100, TimeUnit.MILLISECONDS)) {
+                    if (failure != null || !running) {
+                        throw new IllegalStateException("the syncer is stopping");
+                    }
+                }
                 while (!queue.offer(unit, 100, TimeUnit.MILLISECONDS)) {
                     if (failure != null || !running) {
                         throw new IllegalStateException("the syncer is stopping");
@@ -436,6 +445,10 @@ public final class BinlogSyncer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
             }
+        }
+
+        private static int queuedPermits(TransactionGrouper.Unit unit) {
+            return Math.min(unit.events().length, MAX_QUEUED_BYTES);
         }
 
         /** Drains complete units into entries and proposes them, in order. */
@@ -467,6 +480,7 @@ public final class BinlogSyncer implements AutoCloseable {
                             break;
                         }
                         TransactionGrouper.Unit unit = (TransactionGrouper.Unit) item;
+                        queuedBytes.release(queuedPermits(unit));
                         entry.add(unit.file(), unit.startPosition(), unit.events(), 0, unit.events().length);
                         bytes += unit.events().length;
                         transactions += unit.transactions();
