@@ -1,0 +1,125 @@
+package kingbus.admin;
+
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import kingbus.app.KingbusNode;
+import kingbus.raft.RaftNode;
+import kingbus.store.BinlogFile;
+import kingbus.store.BinlogStore;
+import kingbus.syncer.BinlogSyncer;
+
+/**
+ * The operators' API: cluster membership and Raft state, the syncer (status, stop, start), and the
+ * binlog files held. Every answer is JSON; errors are JSON with a 4xx/5xx code and a message.
+ *
+ * <p>Request-scoped by JAX-RS default; reads thread-safe state of {@link KingbusNode}.
+ */
+@Path("/v1")
+@Produces(MediaType.APPLICATION_JSON)
+public class AdminResource {
+
+    @Inject
+    KingbusNode node;
+
+    @GET
+    @Path("/cluster")
+    public JsonObject cluster() {
+        RaftNode raft = node.raft().orElseThrow(() -> unavailable("Raft is not running on this node"));
+        JsonArrayBuilder members = Json.createArrayBuilder();
+        String leader = raft.leaderId();
+        for (String id : raft.memberIdList()) {
+            members.add(Json.createObjectBuilder()
+                    .add("name", id)
+                    .add("role", id.equals(leader) ? "leader" : "follower")
+                    .add("self", id.equals(raft.nodeId())));
+        }
+        return Json.createObjectBuilder()
+                .add("node", raft.nodeId())
+                .add("leader", leader == null ? "" : leader)
+                .add("term", raft.term())
+                .add("commitIndex", raft.commitIndex())
+                .add("appliedIndex", raft.lastApplied())
+                .add("members", members)
+                .build();
+    }
+
+    @GET
+    @Path("/syncer")
+    public JsonObject syncer() {
+        BinlogSyncer syncer = node.syncer().orElseThrow(() -> notFound("No master is configured (kingbus.master.host)"));
+        JsonObjectBuilder json = Json.createObjectBuilder()
+                .add("master", syncer.master())
+                .add("state", syncer.state().name())
+                .add("running", syncer.isRunning())
+                .add("eventsReceived", syncer.eventsReceived())
+                .add("bytesReceived", syncer.bytesReceived())
+                .add("transactionsCommitted", syncer.transactionsProposed())
+                .add("leader", node.raft().map(RaftNode::isLeader).orElse(false));
+        String received = syncer.lastReceivedGtid();
+        json.add("lastReceivedGtid", received == null ? "" : received);
+        json.add("committedGtidState", node.store().map(s -> s.gtidState().toString()).orElse(""));
+        if (syncer.lastError() != null) {
+            json.add("lastError", syncer.lastError());
+        }
+        return json.build();
+    }
+
+    @POST
+    @Path("/syncer/stop")
+    public JsonObject stopSyncer() {
+        node.pauseSyncer();
+        return syncer();
+    }
+
+    @POST
+    @Path("/syncer/start")
+    public JsonObject startSyncer() {
+        node.resumeSyncer();
+        return syncer();
+    }
+
+    @GET
+    @Path("/binlogs")
+    public JsonObject binlogs() {
+        BinlogStore store = node.store().orElseThrow(() -> unavailable("The binlog store is not open"));
+        JsonArrayBuilder files = Json.createArrayBuilder();
+        for (BinlogFile file : store.files()) {
+            files.add(Json.createObjectBuilder()
+                    .add("name", file.name())
+                    .add("size", file.size())
+                    .add("firstPosition", file.firstPosition())
+                    .add("whole", file.whole())
+                    .add("rotated", file.rotated())
+                    .add("startGtidState", file.startState().toString()));
+        }
+        return Json.createObjectBuilder()
+                .add("gtidBinlogState", store.gtidState().toString())
+                .add("files", files)
+                .build();
+    }
+
+    private static WebApplicationException notFound(String message) {
+        return error(Response.Status.NOT_FOUND, message);
+    }
+
+    private static WebApplicationException unavailable(String message) {
+        return error(Response.Status.SERVICE_UNAVAILABLE, message);
+    }
+
+    static WebApplicationException error(Response.Status status, String message) {
+        return new WebApplicationException(Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(Json.createObjectBuilder().add("error", status.getStatusCode()).add("message", message)
+                        .build().toString())
+                .build());
+    }
+}

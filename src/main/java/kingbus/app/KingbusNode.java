@@ -1,0 +1,228 @@
+package kingbus.app;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import kingbus.config.KingbusConfig;
+import kingbus.raft.EntryCodec;
+import kingbus.raft.RaftNode;
+import kingbus.server.MysqlServer;
+import kingbus.server.ServerSettings;
+import kingbus.store.AppendResult;
+import kingbus.store.BinlogFile;
+import kingbus.store.BinlogStore;
+import kingbus.syncer.BinlogSyncer;
+
+/**
+ * Starts and stops one Kingbus node in order: store, Raft, MySQL listener, and (on the leader
+ * only) the syncer. Holds the running parts for health checks, metrics and the admin API.
+ *
+ * <p>A failure at start is caught, logged once and kept in {@link #startupProblems()} so the
+ * application stays up and reports not ready (a CDI start observer that throws would take the whole
+ * application down).
+ *
+ * <p>Application-scoped and thread-safe: the parts are published through volatile fields; leadership
+ * changes are handled one at a time under this object's lock.
+ */
+@ApplicationScoped
+public class KingbusNode {
+
+    private static final Logger LOG = Logger.getLogger(KingbusNode.class.getName());
+
+    @Inject
+    KingbusConfig config;
+
+    @Resource(lookup = "concurrent/kingbus")
+    ManagedExecutorService executor;
+
+    @Resource(lookup = "concurrent/kingbusThreads")
+    ManagedThreadFactory threadFactory;
+
+    private volatile BinlogStore store;
+    private volatile RaftNode raft;
+    private volatile MysqlServer server;
+    private volatile BinlogSyncer syncer;
+    private volatile List<String> startupProblems = List.of();
+    private volatile boolean started;
+    private volatile boolean syncerPaused;
+
+    void onStart(@Observes @Initialized(ApplicationScoped.class) Object event) {
+        try {
+            start();
+        } catch (Exception | LinkageError e) {
+            String problem = "Kingbus failed to start: " + e.getMessage();
+            LOG.log(Level.SEVERE, problem, e);
+            startupProblems = List.of(problem);
+            stopParts();
+        } finally {
+            started = true;
+        }
+    }
+
+    private void start() throws Exception {
+        List<String> problems = config.problems();
+        if (!problems.isEmpty()) {
+            startupProblems = problems.stream().map(p -> "Bad setting: " + p).toList();
+            LOG.severe("Kingbus configuration is invalid, not starting: " + String.join("; ", problems));
+            return;
+        }
+        ThreadFactory threads = threadFactory;
+        store = BinlogStore.open(config.dataDir().resolve(config.nodeName()).resolve("store"));
+        List<RaftNode.Member> members = config.raftMemberList().stream().map(RaftNode.Member::parse).toList();
+        raft = new RaftNode(new RaftNode.Settings(config.nodeName(), members,
+                config.dataDir().resolve(config.nodeName()).resolve("raft"), config.raftMaxLogBytes()), store);
+        raft.addRoleListener(role -> executor.submit(this::onLeadershipChange));
+        raft.start();
+
+        if (config.replicaPassword().isEmpty()) {
+            LOG.warning("kingbus.replica.password is empty: replicas log in as '" + config.replicaUser()
+                    + "' with an empty password. Set it before exposing the MySQL port.");
+        }
+        server = new MysqlServer(new ServerSettings(config.mysqlHost(), config.mysqlPort(), config.serverId(),
+                config.replicaUser(), config.replicaPassword(), config.adminUser(), config.adminPassword(),
+                config.maxConnections(), config.idleTimeout()), store, threads);
+        server.start();
+        LOG.info(() -> "MySQL protocol listener on " + config.mysqlHost() + ":" + server.boundPort());
+
+        Optional<String> masterHost = config.masterHost();
+        if (masterHost.isEmpty()) {
+            LOG.warning("No master configured (kingbus.master.host): serving the stored binlog only");
+        } else {
+            syncer = new BinlogSyncer(new BinlogSyncer.Settings(masterHost.get(), config.masterPort(),
+                    config.masterUser(), config.masterPassword(), config.serverId(), config.masterHeartbeat(),
+                    config.raftMaxEntryBytes(), 4, Duration.ofMillis(200), Duration.ofSeconds(10)),
+                    this::committedEnd,
+                    entry -> raft.propose(entry).thenApply(result -> result != AppendResult.REJECTED),
+                    threads);
+            executor.submit(this::onLeadershipChange);
+        }
+        LOG.info(() -> "Kingbus node " + config.nodeName() + " started");
+    }
+
+    private Optional<BinlogSyncer.ResumePoint> committedEnd() {
+        Optional<BinlogFile> last = store.lastFile();
+        return last.map(f -> new BinlogSyncer.ResumePoint(f.name(), f.endPosition()));
+    }
+
+    /**
+     * Runs the syncer exactly while this node leads. A new leader first commits a barrier entry,
+     * so every entry of earlier terms is applied before the syncer reads the committed end.
+     */
+    private synchronized void onLeadershipChange() {
+        BinlogSyncer s = syncer;
+        RaftNode r = raft;
+        if (s == null || r == null) {
+            return;
+        }
+        if (!r.isLeader()) {
+            if (s.isRunning()) {
+                LOG.info("Not the Raft leader any more: stopping the syncer");
+                s.stop();
+            }
+            return;
+        }
+        if (s.isRunning() || syncerPaused) {
+            return;
+        }
+        try {
+            r.propose(EntryCodec.barrier(r.term())).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warning("Could not commit the leader's barrier entry, not starting the syncer: " + e);
+            return;
+        }
+        if (r.isLeader()) {
+            LOG.info("Raft leader: starting the syncer");
+            s.start();
+        }
+    }
+
+    /** Operator stop: the syncer stops and stays stopped, even across leadership changes. */
+    public void pauseSyncer() {
+        syncerPaused = true;
+        BinlogSyncer s = syncer;
+        if (s != null) {
+            LOG.info("Syncer paused by an operator");
+            s.stop();
+        }
+    }
+
+    /** Undoes {@link #pauseSyncer()}: the syncer runs again if this node leads. */
+    public void resumeSyncer() {
+        if (syncerPaused) {
+            LOG.info("Syncer resumed by an operator");
+        }
+        syncerPaused = false;
+        executor.submit(this::onLeadershipChange);
+    }
+
+    public boolean isSyncerPaused() {
+        return syncerPaused;
+    }
+
+    @PreDestroy
+    void stop() {
+        stopParts();
+        LOG.info("Kingbus node stopped");
+    }
+
+    private synchronized void stopParts() {
+        BinlogSyncer s = syncer;
+        if (s != null) {
+            s.stop();
+        }
+        MysqlServer m = server;
+        if (m != null) {
+            m.close();
+        }
+        RaftNode r = raft;
+        if (r != null) {
+            r.close();
+        }
+        BinlogStore st = store;
+        if (st != null) {
+            st.close();
+        }
+    }
+
+    /** True once the start sequence has run (successfully or not). */
+    public boolean isStarted() {
+        return started;
+    }
+
+    /** Why the node did not start, one line each; empty when it did. */
+    public List<String> startupProblems() {
+        return startupProblems;
+    }
+
+    public Optional<BinlogStore> store() {
+        return Optional.ofNullable(store);
+    }
+
+    public Optional<RaftNode> raft() {
+        return Optional.ofNullable(raft);
+    }
+
+    public Optional<MysqlServer> server() {
+        return Optional.ofNullable(server);
+    }
+
+    public Optional<BinlogSyncer> syncer() {
+        return Optional.ofNullable(syncer);
+    }
+
+    public KingbusConfig config() {
+        return config;
+    }
+}

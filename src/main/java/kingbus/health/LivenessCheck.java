@@ -1,0 +1,31 @@
+package kingbus.health;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import kingbus.app.KingbusNode;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Liveness;
+
+/**
+ * Live means the process is worth keeping: it answers, and its start sequence did not leave it
+ * without a store it had opened. A node that is merely not ready (no leader, master down, bad
+ * setting) is still live, so an orchestrator does not restart it in a loop.
+ *
+ * <p>Stateless; thread-safe.
+ */
+@Liveness
+@ApplicationScoped
+public class LivenessCheck implements HealthCheck {
+
+    @Inject
+    KingbusNode node;
+
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("kingbus-live")
+                .withData("started", node.isStarted())
+                .up()
+                .build();
+    }
+}

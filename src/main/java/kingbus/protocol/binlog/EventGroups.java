@@ -1,0 +1,76 @@
+package kingbus.protocol.binlog;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * Where MariaDB event groups (transactions) begin and end, read from raw events. A group starts
+ * at a GTID_EVENT; it ends at XID_EVENT, XA_PREPARE_LOG_EVENT, a QUERY of COMMIT / ROLLBACK /
+ * XA COMMIT / XA ROLLBACK, or, when the GTID has FL_STANDALONE (DDL), at its one statement.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class EventGroups {
+
+    /** XA_PREPARE_LOG_EVENT */
+    public static final int XA_PREPARE_LOG_EVENT = 38;
+    /** MariaDB QUERY_COMPRESSED_EVENT */
+    public static final int QUERY_COMPRESSED_EVENT = 165;
+    /** GTID_EVENT flags2 FL_STANDALONE: a group of one statement with no BEGIN/COMMIT. */
+    public static final int FL_STANDALONE = 1;
+    /** Offset of flags2 in the GTID_EVENT body: seq_no 8, domain_id 4. */
+    static final int GTID_FLAGS2_OFFSET = 12;
+    /** QUERY_EVENT post-header: thread_id 4, exec_time 4, db_len 1, error_code 2, status_vars_len 2. */
+    static final int QUERY_HEADER_LEN = 13;
+    static final int QUERY_DB_LEN_OFFSET = 8;
+    static final int QUERY_STATUS_VARS_LEN_OFFSET = 11;
+    /** How much of a statement is read to recognise COMMIT and friends. */
+    static final int QUERY_PREFIX_LEN = 32;
+
+    private EventGroups() {}
+
+    public static boolean startsGroup(byte[] event) {
+        return LogEvent.type(event) == LogEvent.GTID_EVENT;
+    }
+
+    /** FL_STANDALONE of a GTID_EVENT. */
+    public static boolean isStandalone(byte[] gtidEvent) {
+        return (gtidEvent[LogEvent.LOG_EVENT_HEADER_LEN + GTID_FLAGS2_OFFSET] & FL_STANDALONE) != 0;
+    }
+
+    /**
+     * True when {@code event}, inside a group whose GTID had FL_STANDALONE = {@code standalone},
+     * is the group's last event.
+     */
+    public static boolean endsGroup(byte[] event, boolean standalone, boolean hasChecksum) {
+        switch (LogEvent.type(event)) {
+            case LogEvent.XID_EVENT, XA_PREPARE_LOG_EVENT:
+                return true;
+            case LogEvent.QUERY_EVENT:
+                if (standalone) {
+                    return true;
+                }
+                String query = queryPrefix(event, hasChecksum).stripLeading().toUpperCase(Locale.ROOT);
+                return query.startsWith("COMMIT") || query.startsWith("ROLLBACK")
+                        || query.startsWith("XA COMMIT") || query.startsWith("XA ROLLBACK");
+            case QUERY_COMPRESSED_EVENT:
+                return standalone;
+            default:
+                return false;
+        }
+    }
+
+    /** The first characters of a QUERY_EVENT's statement. */
+    static String queryPrefix(byte[] e, boolean hasChecksum) {
+        int body = LogEvent.LOG_EVENT_HEADER_LEN;
+        int dbLen = e[body + QUERY_DB_LEN_OFFSET] & 0xFF;
+        int statusLen = (e[body + QUERY_STATUS_VARS_LEN_OFFSET] & 0xFF)
+                | (e[body + QUERY_STATUS_VARS_LEN_OFFSET + 1] & 0xFF) << 8;
+        int start = body + QUERY_HEADER_LEN + statusLen + dbLen + 1;
+        int end = e.length - (hasChecksum ? LogEvent.BINLOG_CHECKSUM_LEN : 0);
+        if (start >= end) {
+            return "";
+        }
+        return new String(e, start, Math.min(end - start, QUERY_PREFIX_LEN), StandardCharsets.ISO_8859_1);
+    }
+}

@@ -1,0 +1,106 @@
+package kingbus.protocol.binlog;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import kingbus.gtid.GtidList;
+import kingbus.gtid.MariadbGtid;
+
+/**
+ * Builds the events a master makes up for a stream (fake ROTATE, HEARTBEAT, artificial GTID_LIST)
+ * and rewrites a file's FORMAT_DESCRIPTION for the start of a stream, byte for byte as MariaDB
+ * 10.11 does (see ../shared/fixtures/mariadb-10.11-protocol/).
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class Events {
+
+    /** ROTATE body: position int<8>, then the file name. */
+    static final int ROTATE_POSITION_LEN = 8;
+    /** GTID_LIST count field: the low 28 bits count the GTIDs. */
+    static final int GTID_LIST_COUNT_MASK = (1 << 28) - 1;
+    /** One GTID in a GTID_LIST: domain 4, server 4, sequence 8. */
+    static final int GTID_LIST_ENTRY_LEN = 16;
+
+    private Events() {}
+
+    /** A fake ROTATE: timestamp 0, log_pos 0, LOG_EVENT_ARTIFICIAL_F, body = position + file name. */
+    public static byte[] fakeRotate(long serverId, String file, long position, boolean checksum) {
+        byte[] name = file.getBytes(StandardCharsets.UTF_8);
+        byte[] event = newEvent(LogEvent.ROTATE_EVENT, serverId, 0, 0, LogEvent.LOG_EVENT_ARTIFICIAL_F,
+                ROTATE_POSITION_LEN + name.length, checksum);
+        int body = LogEvent.LOG_EVENT_HEADER_LEN;
+        LogEvent.putUint32(event, body, position);
+        LogEvent.putUint32(event, body + 4, position >>> 32);
+        System.arraycopy(name, 0, event, body + ROTATE_POSITION_LEN, name.length);
+        return finish(event, checksum);
+    }
+
+    /** HEARTBEAT_LOG_EVENT: timestamp 0, log_pos = where the replica is in {@code file}, body = file name. */
+    public static byte[] heartbeat(long serverId, String file, long logPos, boolean checksum) {
+        byte[] name = file.getBytes(StandardCharsets.UTF_8);
+        byte[] event = newEvent(LogEvent.HEARTBEAT_LOG_EVENT, serverId, 0, logPos, 0, name.length, checksum);
+        System.arraycopy(name, 0, event, LogEvent.LOG_EVENT_HEADER_LEN, name.length);
+        return finish(event, checksum);
+    }
+
+    /** An artificial GTID_LIST at {@code logPos}: timestamp 0, LOG_EVENT_ARTIFICIAL_F. */
+    public static byte[] artificialGtidList(long serverId, long logPos, GtidList gtids, boolean checksum) {
+        int count = gtids.gtids().size();
+        byte[] event = newEvent(LogEvent.GTID_LIST_EVENT, serverId, 0, logPos, LogEvent.LOG_EVENT_ARTIFICIAL_F,
+                4 + count * GTID_LIST_ENTRY_LEN, checksum);
+        int at = LogEvent.LOG_EVENT_HEADER_LEN;
+        LogEvent.putUint32(event, at, count & GTID_LIST_COUNT_MASK);
+        at += 4;
+        for (MariadbGtid gtid : gtids.gtids()) {
+            LogEvent.putUint32(event, at, gtid.domainId());
+            LogEvent.putUint32(event, at + 4, gtid.serverId());
+            LogEvent.putUint32(event, at + 8, gtid.sequence());
+            LogEvent.putUint32(event, at + 12, gtid.sequence() >>> 32);
+            at += GTID_LIST_ENTRY_LEN;
+        }
+        return finish(event, checksum);
+    }
+
+    /**
+     * The file's FDE as sent at the start of a stream: the in-use flag cleared; when the stream does
+     * not start at the file's beginning, created = 0; {@code zeroLogPos} (file/position mode,
+     * mid-file) also sets log_pos = 0. The CRC32 is recomputed when the FDE has one.
+     */
+    public static byte[] formatDescriptionForStream(byte[] fde, boolean fromFileStart, boolean zeroLogPos) {
+        byte[] out = Arrays.copyOf(fde, fde.length);
+        int flags = LogEvent.flags(out) & ~LogEvent.LOG_EVENT_BINLOG_IN_USE_F;
+        out[LogEvent.FLAGS_OFFSET] = (byte) flags;
+        out[LogEvent.FLAGS_OFFSET + 1] = (byte) (flags >>> 8);
+        if (!fromFileStart) {
+            LogEvent.putUint32(out, LogEvent.FDE_CREATED_OFFSET, 0);
+        }
+        if (zeroLogPos) {
+            LogEvent.putUint32(out, LogEvent.LOG_POS_OFFSET, 0);
+        }
+        if (LogEvent.checksumAlgorithm(out) == LogEvent.BINLOG_CHECKSUM_ALG_CRC32) {
+            EventChecksum.recompute(out);
+        }
+        return out;
+    }
+
+    private static byte[] newEvent(int type, long serverId, long timestamp, long logPos, int flags, int bodyLength,
+            boolean checksum) {
+        int size = LogEvent.LOG_EVENT_HEADER_LEN + bodyLength + (checksum ? LogEvent.BINLOG_CHECKSUM_LEN : 0);
+        byte[] event = new byte[size];
+        LogEvent.putUint32(event, LogEvent.TIMESTAMP_OFFSET, timestamp);
+        event[LogEvent.EVENT_TYPE_OFFSET] = (byte) type;
+        LogEvent.putUint32(event, LogEvent.SERVER_ID_OFFSET, serverId);
+        LogEvent.putUint32(event, LogEvent.EVENT_LEN_OFFSET, size);
+        LogEvent.putUint32(event, LogEvent.LOG_POS_OFFSET, logPos);
+        event[LogEvent.FLAGS_OFFSET] = (byte) flags;
+        event[LogEvent.FLAGS_OFFSET + 1] = (byte) (flags >>> 8);
+        return event;
+    }
+
+    private static byte[] finish(byte[] event, boolean checksum) {
+        if (checksum) {
+            EventChecksum.recompute(event);
+        }
+        return event;
+    }
+}

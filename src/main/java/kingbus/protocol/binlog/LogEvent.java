@@ -1,0 +1,111 @@
+package kingbus.protocol.binlog;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The v4 binlog event layout and the event types Kingbus looks at, named as in MySQL/MariaDB's
+ * {@code log_event.h}. Static accessors read fields straight from an event's raw bytes.
+ *
+ * <pre>
+ *   header (19): timestamp 4 | type 1 | server_id 4 | event_size 4 | log_pos 4 | flags 2
+ *   body ...
+ *   checksum 4 (CRC32), when the file's FORMAT_DESCRIPTION says binlog_checksum=CRC32
+ * </pre>
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class LogEvent {
+
+    public static final int LOG_EVENT_HEADER_LEN = 19;
+    public static final int TIMESTAMP_OFFSET = 0;
+    public static final int EVENT_TYPE_OFFSET = 4;
+    public static final int SERVER_ID_OFFSET = 5;
+    public static final int EVENT_LEN_OFFSET = 9;
+    public static final int LOG_POS_OFFSET = 13;
+    public static final int FLAGS_OFFSET = 17;
+    /** Length of the CRC32 trailer. */
+    public static final int BINLOG_CHECKSUM_LEN = 4;
+
+    /** LOG_EVENT_BINLOG_IN_USE_F: set in a file's FDE while the file is open. */
+    public static final int LOG_EVENT_BINLOG_IN_USE_F = 0x1;
+    /** LOG_EVENT_ARTIFICIAL_F: made up for the stream, not in any file. */
+    public static final int LOG_EVENT_ARTIFICIAL_F = 0x20;
+
+    public static final int QUERY_EVENT = 2;
+    public static final int STOP_EVENT = 3;
+    public static final int ROTATE_EVENT = 4;
+    public static final int FORMAT_DESCRIPTION_EVENT = 15;
+    public static final int XID_EVENT = 16;
+    public static final int HEARTBEAT_LOG_EVENT = 27;
+    /** MariaDB ANNOTATE_ROWS_EVENT: the statement behind row events; sent only when asked for. */
+    public static final int ANNOTATE_ROWS_EVENT = 160;
+    public static final int BINLOG_CHECKPOINT_EVENT = 161;
+    /** MariaDB GTID_EVENT: starts an event group. */
+    public static final int GTID_EVENT = 162;
+    /** MariaDB GTID_LIST_EVENT: the GTID state at a point of the binlog. */
+    public static final int GTID_LIST_EVENT = 163;
+
+    /** FORMAT_DESCRIPTION body: binlog_version 2, server_version 50, create_timestamp 4, header_length 1, ... */
+    public static final int FDE_SERVER_VERSION_OFFSET = LOG_EVENT_HEADER_LEN + 2;
+    public static final int FDE_SERVER_VERSION_LEN = 50;
+    public static final int FDE_CREATED_OFFSET = FDE_SERVER_VERSION_OFFSET + FDE_SERVER_VERSION_LEN;
+
+    /** BINLOG_CHECKSUM_ALG_OFF */
+    public static final int BINLOG_CHECKSUM_ALG_OFF = 0;
+    /** BINLOG_CHECKSUM_ALG_CRC32 */
+    public static final int BINLOG_CHECKSUM_ALG_CRC32 = 1;
+
+    private LogEvent() {}
+
+    public static int type(byte[] e) {
+        return e[EVENT_TYPE_OFFSET] & 0xFF;
+    }
+
+    public static long serverId(byte[] e) {
+        return uint32(e, SERVER_ID_OFFSET);
+    }
+
+    public static long logPos(byte[] e) {
+        return uint32(e, LOG_POS_OFFSET);
+    }
+
+    public static int flags(byte[] e) {
+        return (e[FLAGS_OFFSET] & 0xFF) | (e[FLAGS_OFFSET + 1] & 0xFF) << 8;
+    }
+
+    /** The checksum algorithm an FDE declares (the byte before its CRC32 trailer). */
+    public static int checksumAlgorithm(byte[] fde) {
+        int alg = fde[fde.length - BINLOG_CHECKSUM_LEN - 1] & 0xFF;
+        return alg == BINLOG_CHECKSUM_ALG_CRC32 ? BINLOG_CHECKSUM_ALG_CRC32 : BINLOG_CHECKSUM_ALG_OFF;
+    }
+
+    /** The server version an FDE names, e.g. {@code 10.11.19-MariaDB-0+deb12u1-log}. */
+    public static String serverVersion(byte[] fde) {
+        int end = FDE_SERVER_VERSION_OFFSET;
+        while (end < FDE_SERVER_VERSION_OFFSET + FDE_SERVER_VERSION_LEN && fde[end] != 0) {
+            end++;
+        }
+        return new String(fde, FDE_SERVER_VERSION_OFFSET, end - FDE_SERVER_VERSION_OFFSET, StandardCharsets.US_ASCII);
+    }
+
+    /** Domain id of a MariaDB GTID_EVENT (body: seq_no 8, domain_id 4, flags2 1). */
+    public static long gtidDomain(byte[] e) {
+        return uint32(e, LOG_EVENT_HEADER_LEN + 8);
+    }
+
+    /** Sequence number of a MariaDB GTID_EVENT. */
+    public static long gtidSequence(byte[] e) {
+        return uint32(e, LOG_EVENT_HEADER_LEN) | uint32(e, LOG_EVENT_HEADER_LEN + 4) << 32;
+    }
+
+    public static long uint32(byte[] b, int i) {
+        return (b[i] & 0xFFL) | (b[i + 1] & 0xFFL) << 8 | (b[i + 2] & 0xFFL) << 16 | (b[i + 3] & 0xFFL) << 24;
+    }
+
+    static void putUint32(byte[] b, int i, long v) {
+        b[i] = (byte) v;
+        b[i + 1] = (byte) (v >>> 8);
+        b[i + 2] = (byte) (v >>> 16);
+        b[i + 3] = (byte) (v >>> 24);
+    }
+}

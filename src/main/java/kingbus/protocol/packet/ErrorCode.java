@@ -1,0 +1,37 @@
+package kingbus.protocol.packet;
+
+/** The server errors Kingbus sends: code and SQL state as in MySQL/MariaDB's {@code mysqld_error.h}. */
+public enum ErrorCode {
+    /** ER_CON_COUNT_ERROR: too many connections. */
+    ER_CON_COUNT_ERROR(1040, "08004"),
+    /** ER_ACCESS_DENIED_ERROR: bad user or password. */
+    ER_ACCESS_DENIED_ERROR(1045, "28000"),
+    /** ER_UNKNOWN_COM_ERROR: a command the server does not know. */
+    ER_UNKNOWN_COM_ERROR(1047, "08S01"),
+    /** ER_PARSE_ERROR: a statement the server does not understand. */
+    ER_PARSE_ERROR(1064, "42000"),
+    /** ER_NET_PACKET_TOO_LARGE: a packet over the limit. */
+    ER_NET_PACKET_TOO_LARGE(1153, "08S01"),
+    /** ER_NET_READ_ERROR: a malformed packet. */
+    ER_NET_READ_ERROR(1158, "08S01"),
+    /** ER_NOT_SUPPORTED_YET */
+    ER_NOT_SUPPORTED_YET(1235, "42000"),
+    /** ER_MASTER_FATAL_ERROR_READING_BINLOG: the binlog asked for cannot be served. */
+    ER_MASTER_FATAL_ERROR_READING_BINLOG(1236, "HY000");
+
+    private final int code;
+    private final String sqlState;
+
+    ErrorCode(int code, String sqlState) {
+        this.code = code;
+        this.sqlState = sqlState;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public String sqlState() {
+        return sqlState;
+    }
+}

@@ -1,0 +1,247 @@
+package kingbus.server;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import kingbus.protocol.codec.MalformedPacketException;
+import kingbus.protocol.codec.PacketIO;
+import kingbus.protocol.codec.PacketTooLargeException;
+import kingbus.protocol.packet.BinlogDumpCommand;
+import kingbus.protocol.packet.Commands;
+import kingbus.protocol.packet.ErrorCode;
+import kingbus.protocol.packet.HandshakeResponse;
+import kingbus.protocol.packet.NativePassword;
+import kingbus.protocol.packet.Packets;
+import kingbus.protocol.packet.RegisterSlaveCommand;
+
+/**
+ * One client connection: handshake and authentication, then commands until the client quits,
+ * sends something broken, or starts a binlog dump (which then owns the connection).
+ *
+ * <p>Owns its socket and the user variables the client sets ({@code @master_binlog_checksum},
+ * {@code @slave_connect_state}, ...). Runs on one thread; {@link #closeQuietly()} may be called from
+ * another to end it.
+ */
+final class ClientSession {
+
+    private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
+
+    private final MysqlServer server;
+    private final Socket socket;
+    private final int connectionId;
+    private final Map<String, String> userVariables = new ConcurrentHashMap<>();
+    private volatile RegisterSlaveCommand registration;
+    private volatile boolean dumping;
+    private String user = "";
+    private boolean deprecateEof;
+
+    ClientSession(MysqlServer server, Socket socket, int connectionId) {
+        this.server = server;
+        this.socket = socket;
+        this.connectionId = connectionId;
+    }
+
+    int connectionId() {
+        return connectionId;
+    }
+
+    boolean isDumping() {
+        return dumping;
+    }
+
+    RegisterSlaveCommand registration() {
+        return registration;
+    }
+
+    String peer() {
+        return socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+    }
+
+    /** Answers a connection over the limit with ER_CON_COUNT_ERROR, as MariaDB does, and closes it. */
+    void refuseTooMany() {
+        try (socket) {
+            PacketIO io = new PacketIO(socket.getInputStream(), socket.getOutputStream(), 1024);
+            io.write(Packets.error(ErrorCode.ER_CON_COUNT_ERROR, "Too many connections"));
+            io.flush();
+            LOG.warning("Refused a connection from " + peer() + ": kingbus.mysql.max-connections ("
+                    + server.settings().maxConnections() + ") reached");
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "refuse", e);
+        }
+    }
+
+    void run() {
+        try (socket) {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, server.settings().idleTimeout().toMillis()));
+            PacketIO io = new PacketIO(socket.getInputStream(), socket.getOutputStream(), MysqlServer.MAX_CLIENT_PAYLOAD);
+            if (!authenticate(io)) {
+                return;
+            }
+            commandLoop(io);
+        } catch (SocketTimeoutException e) {
+            LOG.info(() -> "Closed idle connection " + connectionId + " from " + peer());
+        } catch (EOFException | SocketException e) {
+            LOG.fine(() -> "Connection " + connectionId + " from " + peer() + " closed: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("Connection " + connectionId + " from " + peer() + " ended: " + e);
+        } finally {
+            server.ended(this);
+        }
+    }
+
+    private boolean authenticate(PacketIO io) throws IOException {
+        byte[] scramble = NativePassword.newScramble();
+        io.write(Packets.handshakeV10(ServerVariables.serverVersion(server.store()), connectionId, scramble));
+        io.flush();
+        HandshakeResponse response;
+        try {
+            response = HandshakeResponse.parse(io.read());
+        } catch (MalformedPacketException e) {
+            sendError(io, ErrorCode.ER_NET_READ_ERROR, "Bad handshake: " + e.getMessage());
+            return false;
+        }
+        if (response.sslRequest()) {
+            sendError(io, ErrorCode.ER_NOT_SUPPORTED_YET, "Kingbus does not support TLS on this listener yet");
+            return false;
+        }
+        user = response.user();
+        deprecateEof = response.deprecateEof();
+        byte[] auth = response.authResponse();
+        if (response.authPlugin() != null && !Packets.MYSQL_NATIVE_PASSWORD.equals(response.authPlugin())) {
+            io.write(Packets.authSwitchToNativePassword(scramble));
+            io.flush();
+            auth = io.read();
+        }
+        String expected = passwordFor(user);
+        if (expected == null || !NativePassword.verify(scramble, auth, expected)) {
+            String host = socket.getInetAddress().getHostAddress();
+            sendError(io, ErrorCode.ER_ACCESS_DENIED_ERROR, "Access denied for user '" + user + "'@'" + host
+                    + "' (using password: " + (auth.length > 0 ? "YES" : "NO") + ")");
+            LOG.warning("Refused login of user '" + user + "' from " + peer() + ": wrong user or password");
+            return false;
+        }
+        io.write(Packets.ok());
+        io.flush();
+        LOG.fine(() -> "Connection " + connectionId + " from " + peer() + " logged in as '" + user + "'");
+        return true;
+    }
+
+    private String passwordFor(String name) {
+        ServerSettings settings = server.settings();
+        if (name.equals(settings.replicaUser())) {
+            return settings.replicaPassword();
+        }
+        if (name.equals(settings.adminUser()) && !settings.adminPassword().isEmpty()) {
+            return settings.adminPassword();
+        }
+        return null;
+    }
+
+    private void commandLoop(PacketIO io) throws IOException {
+        QueryResponder queries = new QueryResponder(server, this);
+        while (true) {
+            io.resetSequence();
+            byte[] packet;
+            try {
+                packet = io.read();
+            } catch (PacketTooLargeException e) {
+                sendError(io, ErrorCode.ER_NET_PACKET_TOO_LARGE, "Got a packet bigger than 'max_allowed_packet' bytes");
+                return;
+            }
+            if (packet.length == 0) {
+                sendError(io, ErrorCode.ER_NET_READ_ERROR, "Got an empty packet");
+                return;
+            }
+            int command = packet[0] & 0xFF;
+            try {
+                switch (command) {
+                    case Commands.COM_QUIT -> {
+                        return;
+                    }
+                    case Commands.COM_PING, Commands.COM_INIT_DB -> send(io, Packets.ok());
+                    case Commands.COM_QUERY -> queries.answer(io,
+                            new String(packet, 1, packet.length - 1, StandardCharsets.UTF_8));
+                    case Commands.COM_REGISTER_SLAVE -> {
+                        registration = RegisterSlaveCommand.parse(packet);
+                        send(io, Packets.ok());
+                    }
+                    case Commands.COM_BINLOG_DUMP -> {
+                        dump(io, BinlogDumpCommand.parse(packet));
+                        return;
+                    }
+                    case Commands.COM_BINLOG_DUMP_GTID -> sendError(io, ErrorCode.ER_MASTER_FATAL_ERROR_READING_BINLOG,
+                            "Kingbus does not support COM_BINLOG_DUMP_GTID (MySQL GTID replication) yet");
+                    default -> sendError(io, ErrorCode.ER_UNKNOWN_COM_ERROR,
+                            "Kingbus does not support command 0x" + Integer.toHexString(command));
+                }
+            } catch (MalformedPacketException e) {
+                sendError(io, ErrorCode.ER_NET_READ_ERROR, "Malformed packet for command 0x"
+                        + Integer.toHexString(command) + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private void dump(PacketIO io, BinlogDumpCommand command) throws IOException {
+        socket.setSoTimeout(0); // a replica may be silent for as long as it likes while we stream
+        dumping = true;
+        server.dumpStarted();
+        LOG.info(() -> "Binlog dump for " + describeReplica(command) + " from " + peer()
+                + (userVariables.containsKey("slave_connect_state")
+                        ? " at GTID '" + userVariables.get("slave_connect_state") + "'"
+                        : " at " + command.file() + ":" + command.position()));
+        try {
+            new BinlogDumper(server, io, command, userVariables).run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            dumping = false;
+            server.dumpEnded();
+            LOG.info(() -> "Binlog dump for " + describeReplica(command) + " from " + peer() + " ended");
+        }
+    }
+
+    private String describeReplica(BinlogDumpCommand command) {
+        return "replica server_id " + command.serverId() + " (user '" + user + "')";
+    }
+
+    void send(PacketIO io, byte[] payload) throws IOException {
+        io.write(payload);
+        io.flush();
+    }
+
+    void sendAll(PacketIO io, List<byte[]> payloads) throws IOException {
+        for (byte[] payload : payloads) {
+            io.write(payload);
+        }
+        io.flush();
+    }
+
+    void sendError(PacketIO io, ErrorCode code, String message) throws IOException {
+        send(io, Packets.error(code, message));
+    }
+
+    Map<String, String> userVariables() {
+        return userVariables;
+    }
+
+    boolean deprecateEof() {
+        return deprecateEof;
+    }
+
+    void closeQuietly() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "close", e);
+        }
+    }
+}

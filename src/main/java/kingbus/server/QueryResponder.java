@@ -1,0 +1,257 @@
+package kingbus.server;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import kingbus.gtid.GtidList;
+import kingbus.gtid.MariadbGtid;
+import kingbus.protocol.binlog.LogEvent;
+import kingbus.protocol.codec.PacketIO;
+import kingbus.protocol.packet.ErrorCode;
+import kingbus.protocol.packet.Packets;
+import kingbus.protocol.packet.ResultSetWriter;
+import kingbus.store.BinlogFile;
+import kingbus.store.BinlogUnavailableException;
+import kingbus.store.EventCursor;
+import kingbus.store.StoredEvent;
+
+/**
+ * Answers the text statements replicas, binlog tools and operators send before (or instead of) a
+ * dump: a registry of statement patterns, each with a small responder, tried in order. A statement
+ * no pattern matches gets ER_PARSE_ERROR "Kingbus does not support: ..."; the connection stays open.
+ *
+ * <p>One per session; not thread-safe.
+ */
+final class QueryResponder {
+
+    private static final Logger LOG = Logger.getLogger(QueryResponder.class.getName());
+    private static final int FLAGS = Pattern.CASE_INSENSITIVE | Pattern.DOTALL;
+    /** Leading comments such as {@code /* mysql-connector-java ... *}{@code /} and trailing semicolons. */
+    private static final Pattern LEADING_COMMENT = Pattern.compile("^\\s*/\\*.*?\\*/\\s*", Pattern.DOTALL);
+
+    /** One statement form and how to answer it. */
+    private record Rule(Pattern pattern, Responder responder) {}
+
+    @FunctionalInterface
+    private interface Responder {
+        void answer(PacketIO io, Matcher match) throws IOException;
+    }
+
+    private final MysqlServer server;
+    private final ClientSession session;
+    private final List<Rule> rules = new ArrayList<>();
+
+    QueryResponder(MysqlServer server, ClientSession session) {
+        this.server = server;
+        this.session = session;
+        rule("SET\\s+(.*)", this::set);
+        rule("SELECT\\s+UNIX_TIMESTAMP\\(\\s*\\)", (io, m) ->
+                single(io, "UNIX_TIMESTAMP()", String.valueOf(System.currentTimeMillis() / 1000)));
+        rule("SELECT\\s+VERSION\\(\\s*\\)", (io, m) -> single(io, "VERSION()", ServerVariables.version(server.store())));
+        rule("SELECT\\s+binlog_gtid_pos\\(\\s*'([^']*)'\\s*,\\s*(\\d+)\\s*\\)", this::binlogGtidPos);
+        rule("SHOW\\s+(?:GLOBAL\\s+|SESSION\\s+)?VARIABLES(?:\\s+LIKE\\s+'([^']*)')?", this::showVariables);
+        rule("SHOW\\s+(?:MASTER|BINLOG)\\s+STATUS", this::showMasterStatus);
+        rule("SHOW\\s+BINARY\\s+LOG\\s+STATUS", this::showMasterStatus);
+        rule("SHOW\\s+(?:BINARY|MASTER)\\s+LOGS", this::showBinaryLogs);
+        rule("SHOW\\s+(?:SLAVE|REPLICA)\\s+HOSTS", this::showSlaveHosts);
+        rule("SELECT\\s+((?:@@?[\\w.]+\\s*(?:AS\\s+\\w+\\s*)?,?\\s*)+)", this::selectVariables);
+        rule("SELECT\\s+(-?\\d+)", (io, m) -> single(io, m.group(1), m.group(1)));
+    }
+
+    private void rule(String regex, Responder responder) {
+        rules.add(new Rule(Pattern.compile(regex, FLAGS), responder));
+    }
+
+    void answer(PacketIO io, String statement) throws IOException {
+        String sql = LEADING_COMMENT.matcher(statement).replaceFirst("").trim();
+        while (sql.endsWith(";")) {
+            sql = sql.substring(0, sql.length() - 1).trim();
+        }
+        for (Rule rule : rules) {
+            Matcher match = rule.pattern().matcher(sql);
+            if (match.matches()) {
+                rule.responder().answer(io, match);
+                return;
+            }
+        }
+        LOG.fine(() -> "Unsupported statement from connection " + session.connectionId() + ": " + statement);
+        session.sendError(io, ErrorCode.ER_PARSE_ERROR, "Kingbus does not support: " + abbreviate(statement));
+    }
+
+    private static String abbreviate(String statement) {
+        String s = statement.strip();
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+
+    // ---------------------------------------------------------------- SET
+
+    /** {@code SET @a = x, @b = y}; user variables are kept, everything else is accepted and ignored. */
+    private void set(PacketIO io, Matcher match) throws IOException {
+        for (String assignment : splitTopLevel(match.group(1))) {
+            int eq = assignment.indexOf('=');
+            if (eq < 0) {
+                continue; // SET NAMES utf8 and the like
+            }
+            String name = assignment.substring(0, eq).trim();
+            String value = assignment.substring(eq + 1).trim();
+            if (name.startsWith("@") && !name.startsWith("@@")) {
+                session.userVariables().put(name.substring(1).toLowerCase(Locale.ROOT), evaluate(value));
+            }
+        }
+        session.send(io, Packets.ok());
+    }
+
+    /** The value of a SET's right-hand side: a quoted string, a system variable or a bare literal. */
+    private String evaluate(String expression) {
+        String e = expression.trim();
+        if (e.length() >= 2 && (e.startsWith("'") && e.endsWith("'") || e.startsWith("\"") && e.endsWith("\""))) {
+            return e.substring(1, e.length() - 1).replace("''", "'");
+        }
+        if (e.startsWith("@@")) {
+            String name = e.substring(2).replaceFirst("(?i)^(global|session)\\.", "");
+            return ServerVariables.get(server, name).orElse("");
+        }
+        return e;
+    }
+
+    /** Splits on commas outside quotes. */
+    static List<String> splitTopLevel(String text) {
+        List<String> parts = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        char quote = 0;
+        for (char c : text.toCharArray()) {
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                }
+                current.append(c);
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+                current.append(c);
+            } else if (c == ',') {
+                parts.add(current.toString());
+                current.setLength(0);
+            } else {
+                current.append(c);
+            }
+        }
+        if (current.length() > 0) {
+            parts.add(current.toString());
+        }
+        return parts;
+    }
+
+    // ---------------------------------------------------------------- SELECT @x, @@y
+
+    private void selectVariables(PacketIO io, Matcher match) throws IOException {
+        List<String> columns = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        for (String item : splitTopLevel(match.group(1))) {
+            String expression = item.trim();
+            String alias = null;
+            Matcher as = Pattern.compile("(.+?)\\s+AS\\s+(\\w+)", FLAGS).matcher(expression);
+            if (as.matches()) {
+                expression = as.group(1).trim();
+                alias = as.group(2);
+            }
+            columns.add(alias != null ? alias : expression);
+            if (expression.startsWith("@@")) {
+                String name = expression.substring(2).replaceFirst("(?i)^(global|session|local)\\.", "");
+                values.add(ServerVariables.get(server, name).orElse(null));
+            } else {
+                values.add(session.userVariables().get(expression.substring(1).toLowerCase(Locale.ROOT)));
+            }
+        }
+        ResultSetWriter result = new ResultSetWriter(columns);
+        result.row(values.toArray(new String[0]));
+        session.sendAll(io, result.packets(session.deprecateEof()));
+    }
+
+    private void single(PacketIO io, String column, String value) throws IOException {
+        session.sendAll(io, ResultSetWriter.of(column).row(value).packets(session.deprecateEof()));
+    }
+
+    // ---------------------------------------------------------------- SHOW
+
+    private void showVariables(PacketIO io, Matcher match) throws IOException {
+        String like = match.group(1);
+        Pattern filter = like == null ? null
+                : Pattern.compile(like.replace(".", "\\.").replace("%", ".*").replace("_", "."), FLAGS);
+        ResultSetWriter result = ResultSetWriter.of("Variable_name", "Value");
+        for (Map.Entry<String, String> variable : ServerVariables.all(server).entrySet()) {
+            if (filter == null || filter.matcher(variable.getKey()).matches()) {
+                result.row(variable.getKey(), variable.getValue());
+            }
+        }
+        session.sendAll(io, result.packets(session.deprecateEof()));
+    }
+
+    private void showMasterStatus(PacketIO io, Matcher match) throws IOException {
+        ResultSetWriter result = ResultSetWriter.of("File", "Position", "Binlog_Do_DB", "Binlog_Ignore_DB");
+        List<BinlogFile> files = server.store().files();
+        if (!files.isEmpty()) {
+            BinlogFile last = files.get(files.size() - 1);
+            result.row(last.name(), String.valueOf(last.endPosition()), "", "");
+        }
+        session.sendAll(io, result.packets(session.deprecateEof()));
+    }
+
+    private void showBinaryLogs(PacketIO io, Matcher match) throws IOException {
+        ResultSetWriter result = ResultSetWriter.of("Log_name", "File_size");
+        for (BinlogFile file : server.store().files()) {
+            result.row(file.name(), String.valueOf(file.size()));
+        }
+        session.sendAll(io, result.packets(session.deprecateEof()));
+    }
+
+    private void showSlaveHosts(PacketIO io, Matcher match) throws IOException {
+        ResultSetWriter result = ResultSetWriter.of("Server_id", "Host", "Port", "Master_id");
+        for (ClientSession replica : server.replicas()) {
+            if (replica.registration() != null) {
+                result.row(String.valueOf(replica.registration().serverId()), replica.registration().host(),
+                        String.valueOf(replica.registration().port()), String.valueOf(server.settings().serverId()));
+            }
+        }
+        session.sendAll(io, result.packets(session.deprecateEof()));
+    }
+
+    // ---------------------------------------------------------------- binlog_gtid_pos
+
+    /** The GTID position at (file, pos): the file's start state plus the groups before pos; NULL if unknown. */
+    private void binlogGtidPos(PacketIO io, Matcher match) throws IOException {
+        String column = match.group(0).substring(match.group(0).toLowerCase(Locale.ROOT).indexOf("binlog_gtid_pos"));
+        single(io, column, gtidPosition(match.group(1), Long.parseLong(match.group(2))).map(GtidList::toString)
+                .orElse(null));
+    }
+
+    private Optional<GtidList> gtidPosition(String fileName, long position) {
+        Optional<BinlogFile> file = server.store().file(fileName);
+        if (file.isEmpty() || position > file.get().endPosition()) {
+            return Optional.empty();
+        }
+        GtidList state = file.get().startState();
+        long from = file.get().firstPosition();
+        if (position <= from) {
+            return Optional.of(state.perDomain());
+        }
+        try (EventCursor cursor = server.store().open(fileName, from)) {
+            for (StoredEvent event = cursor.next(); event != null && event.file().equals(fileName)
+                    && event.position() < position; event = cursor.next()) {
+                byte[] bytes = event.bytes();
+                if (LogEvent.type(bytes) == LogEvent.GTID_EVENT) {
+                    state = state.with(new MariadbGtid(LogEvent.gtidDomain(bytes), LogEvent.serverId(bytes),
+                            LogEvent.gtidSequence(bytes)));
+                }
+            }
+        } catch (BinlogUnavailableException e) {
+            return Optional.empty();
+        }
+        return Optional.of(state.perDomain());
+    }
+}

@@ -1,0 +1,29 @@
+package kingbus.server;
+
+import java.time.Duration;
+
+/**
+ * What the downstream MySQL-protocol server needs to know.
+ *
+ * @param host address to bind
+ * @param port port to bind (0 = any free port)
+ * @param serverId the server id Kingbus shows to replicas (and puts in events it makes up)
+ * @param replicaUser user replicas and binlog readers log in with
+ * @param replicaPassword its password
+ * @param adminUser operators' user (status commands)
+ * @param adminPassword its password; empty disables admin logins
+ * @param maxConnections connections beyond this are refused with error 1040
+ * @param idleTimeout a connection idle this long outside a binlog dump is closed
+ *
+ * <p>Immutable and thread-safe.
+ */
+public record ServerSettings(
+        String host,
+        int port,
+        long serverId,
+        String replicaUser,
+        String replicaPassword,
+        String adminUser,
+        String adminPassword,
+        int maxConnections,
+        Duration idleTimeout) {}

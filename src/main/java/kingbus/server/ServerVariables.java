@@ -1,0 +1,110 @@
+package kingbus.server;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import kingbus.protocol.binlog.LogEvent;
+import kingbus.store.BinlogFile;
+import kingbus.store.BinlogReader;
+
+/**
+ * The system variables Kingbus answers {@code SELECT @@x} and {@code SHOW VARIABLES} with, as a
+ * MariaDB master would: identity (server_id, server_uuid, version), binlog settings read from the
+ * stored FORMAT_DESCRIPTION events, and GTID positions of the committed store.
+ *
+ * <p>Stateless; each call reads the store's current committed state. Thread-safe.
+ */
+final class ServerVariables {
+
+    /** MariaDB replicas detect MariaDB by this prefix of the version string. */
+    static final String MARIADB_VERSION_PREFIX = "5.5.5-";
+    static final String DEFAULT_VERSION = "10.11.0-MariaDB-Kingbus-log";
+
+    private ServerVariables() {}
+
+    /** The version string of the handshake: the master's (from its newest FDE) behind the MariaDB prefix. */
+    static String serverVersion(BinlogReader store) {
+        return MARIADB_VERSION_PREFIX + version(store);
+    }
+
+    static String version(BinlogReader store) {
+        return newestFde(store).map(LogEvent::serverVersion).filter(v -> !v.isEmpty()).orElse(DEFAULT_VERSION);
+    }
+
+    /** CRC32 or NONE, from the newest file's FDE (CRC32 before anything is stored, MariaDB's default). */
+    static String binlogChecksum(BinlogReader store) {
+        return newestFde(store)
+                .map(fde -> LogEvent.checksumAlgorithm(fde) == LogEvent.BINLOG_CHECKSUM_ALG_CRC32 ? "CRC32" : "NONE")
+                .orElse("CRC32");
+    }
+
+    private static Optional<byte[]> newestFde(BinlogReader store) {
+        List<BinlogFile> files = store.files();
+        for (int i = files.size() - 1; i >= 0; i--) {
+            if (files.get(i).formatDescription() != null) {
+                return Optional.of(files.get(i).formatDescription());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every variable, lower-case name to value, in SHOW VARIABLES order. */
+    static Map<String, String> all(MysqlServer server) {
+        BinlogReader store = server.store();
+        ServerSettings settings = server.settings();
+        String gtidPos = store.gtidState().perDomain().toString();
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("auto_increment_increment", "1");
+        v.put("binlog_checksum", binlogChecksum(store));
+        v.put("binlog_format", "ROW");
+        v.put("binlog_row_image", "FULL");
+        v.put("character_set_client", "utf8mb4");
+        v.put("character_set_connection", "utf8mb4");
+        v.put("character_set_results", "utf8mb4");
+        v.put("character_set_server", "utf8mb4");
+        v.put("collation_connection", "utf8mb4_general_ci");
+        v.put("collation_server", "utf8mb4_general_ci");
+        v.put("gtid_binlog_pos", gtidPos);
+        v.put("gtid_binlog_state", store.gtidState().toString());
+        v.put("gtid_current_pos", gtidPos);
+        v.put("gtid_domain_id", "0");
+        v.put("gtid_slave_pos", "");
+        v.put("gtid_strict_mode", "ON");
+        v.put("hostname", settings.host());
+        v.put("interactive_timeout", String.valueOf(settings.idleTimeout().toSeconds()));
+        v.put("license", "GPL");
+        v.put("log_bin", "ON");
+        v.put("log_slave_updates", "ON");
+        v.put("lower_case_table_names", "0");
+        v.put("max_allowed_packet", "1073741824");
+        v.put("net_read_timeout", "30");
+        v.put("net_write_timeout", "60");
+        v.put("port", String.valueOf(server.boundPort()));
+        v.put("read_only", "ON");
+        v.put("rpl_semi_sync_master_enabled", "OFF");
+        v.put("server_id", String.valueOf(settings.serverId()));
+        v.put("server_uuid", serverUuid(settings.serverId()));
+        v.put("sql_mode", "");
+        v.put("system_time_zone", "UTC");
+        v.put("time_zone", "SYSTEM");
+        v.put("transaction_isolation", "REPEATABLE-READ");
+        v.put("tx_isolation", "REPEATABLE-READ");
+        v.put("version", version(store));
+        v.put("version_comment", "Kingbus binlog server");
+        v.put("wait_timeout", String.valueOf(settings.idleTimeout().toSeconds()));
+        return v;
+    }
+
+    static Optional<String> get(MysqlServer server, String name) {
+        return Optional.ofNullable(all(server).get(name.toLowerCase(Locale.ROOT)));
+    }
+
+    /** A stable UUID for this server id, so MySQL tools that ask see the same one every time. */
+    static String serverUuid(long serverId) {
+        return UUID.nameUUIDFromBytes(("kingbus-" + serverId).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+}
