@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import kingbus.protocol.binlog.EventChecksum;
+import kingbus.protocol.binlog.LogEvent;
 import kingbus.raft.EntryCodec;
 
 /**
@@ -376,25 +378,25 @@ public final class BinlogSyncer implements AutoCloseable {
         }
 
         private void accept(byte[] e) {
-            int type = RawEvent.type(e);
-            if (type == RawEvent.HEARTBEAT_LOG_EVENT) {
+            int type = LogEvent.type(e);
+            if (type == LogEvent.HEARTBEAT_LOG_EVENT) {
                 return;
             }
-            if (type == RawEvent.START_ENCRYPTION_EVENT) {
+            if (type == LogEvent.START_ENCRYPTION_EVENT) {
                 throw new IllegalStateException("The master's binlog is encrypted (START_ENCRYPTION_EVENT in " + file
                         + "): Kingbus does not support encrypted binlogs");
             }
-            if (type == RawEvent.FORMAT_DESCRIPTION_EVENT) {
-                checksums = RawEvent.checksumAlgorithm(e) == RawEvent.BINLOG_CHECKSUM_ALG_CRC32;
+            if (type == LogEvent.FORMAT_DESCRIPTION_EVENT) {
+                checksums = LogEvent.checksumAlgorithm(e) == LogEvent.BINLOG_CHECKSUM_ALG_CRC32;
             }
-            if (RawEvent.isArtificial(e)) {
-                if (type == RawEvent.ROTATE_EVENT) {
+            if (LogEvent.isArtificial(e)) {
+                if (type == LogEvent.ROTATE_EVENT) {
                     // The first fake ROTATE comes before any FDE, with the checksum we announced:
                     // a matching CRC32 trailer tells whether it has one.
-                    String next = RawEvent.rotateFile(e, checksums || RawEvent.crcMatches(e));
+                    String next = LogEvent.rotateFile(e, checksums || EventChecksum.matches(e));
                     if (!next.equals(file)) {
                         file = next;
-                        expectedPosition = RawEvent.rotatePosition(e);
+                        expectedPosition = LogEvent.rotatePosition(e);
                     }
                     if (state != State.STREAMING) {
                         state = State.STREAMING;
@@ -404,7 +406,7 @@ public final class BinlogSyncer implements AutoCloseable {
                 }
                 return;
             }
-            long end = RawEvent.logPos(e);
+            long end = LogEvent.logPos(e);
             long start = end - e.length;
             if (start < expectedPosition) {
                 return; // already held
@@ -413,15 +415,13 @@ public final class BinlogSyncer implements AutoCloseable {
                 throw new IllegalStateException("The master sent an event at " + file + ":" + start
                         + " but the binlog continues at " + expectedPosition);
             }
-            if (checksums && !RawEvent.crcMatches(e)) {
+            if (checksums && !EventChecksum.matches(e)) {
                 throw new IllegalStateException("The event at " + file + ":" + start
                         + " has a bad CRC32: refusing to store it");
             }
-            if (type == RawEvent.GTID_EVENT) {
-                long sequence = RawEvent.uint32(e, RawEvent.LOG_EVENT_HEADER_LEN)
-                        | RawEvent.uint32(e, RawEvent.LOG_EVENT_HEADER_LEN + 4) << 32;
-                long domain = RawEvent.uint32(e, RawEvent.LOG_EVENT_HEADER_LEN + 8);
-                lastReceivedGtid = domain + "-" + RawEvent.uint32(e, 5) + "-" + Long.toUnsignedString(sequence);
+            if (type == LogEvent.GTID_EVENT) {
+                lastReceivedGtid = LogEvent.gtidDomain(e) + "-" + LogEvent.serverId(e) + "-"
+                        + Long.toUnsignedString(LogEvent.gtidSequence(e));
             }
             grouper.add(file, start, e, checksums);
             expectedPosition = end;
@@ -572,9 +572,9 @@ public final class BinlogSyncer implements AutoCloseable {
             if (in.peek() == -1) {
                 return null;
             }
-            byte[] header = in.read(RawEvent.LOG_EVENT_HEADER_LEN);
-            long size = RawEvent.uint32(header, RawEvent.EVENT_LEN_OFFSET);
-            if (size < RawEvent.LOG_EVENT_HEADER_LEN || size > Integer.MAX_VALUE - 16) {
+            byte[] header = in.read(LogEvent.LOG_EVENT_HEADER_LEN);
+            long size = LogEvent.uint32(header, LogEvent.EVENT_LEN_OFFSET);
+            if (size < LogEvent.LOG_EVENT_HEADER_LEN || size > Integer.MAX_VALUE - 16) {
                 throw new IOException("The master sent an event header claiming " + size + " bytes");
             }
             byte[] event = new byte[(int) size];
@@ -583,7 +583,7 @@ public final class BinlogSyncer implements AutoCloseable {
             EventHeaderV4 eventHeader = new EventHeaderV4();
             eventHeader.setEventType(EventType.UNKNOWN);
             eventHeader.setEventLength(size);
-            eventHeader.setNextPosition(RawEvent.logPos(event));
+            eventHeader.setNextPosition(LogEvent.logPos(event));
             return new Event(eventHeader, new RawEventData(event));
         }
     }

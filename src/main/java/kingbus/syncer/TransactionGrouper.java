@@ -1,8 +1,8 @@
 package kingbus.syncer;
 
 import java.io.ByteArrayOutputStream;
-import java.util.Locale;
 import java.util.function.Consumer;
+import kingbus.protocol.binlog.EventGroups;
 
 /**
  * Groups the master's events into the units Kingbus commits: a whole transaction (GTID event up to
@@ -30,42 +30,23 @@ final class TransactionGrouper {
 
     /** Adds one event of {@code file} that starts at {@code position}. */
     void add(String file, long position, byte[] event, boolean hasChecksum) {
-        int type = RawEvent.type(event);
-        if (open == null) {
-            if (type == RawEvent.GTID_EVENT) {
+                if (open == null) {
+            if (EventGroups.startsGroup(event)) {
                 open = new ByteArrayOutputStream(Math.max(1024, event.length * 8));
                 open.writeBytes(event);
                 openFile = file;
                 openStart = position;
-                openStandalone = RawEvent.gtidStandalone(event);
+                openStandalone = EventGroups.isStandalone(event);
             } else {
                 sink.accept(new Unit(file, position, event, 0));
             }
             return;
         }
         open.writeBytes(event);
-        if (endsGroup(type, event, hasChecksum)) {
+        if (EventGroups.endsGroup(event, openStandalone, hasChecksum)) {
             Unit unit = new Unit(openFile, openStart, open.toByteArray(), 1);
             open = null;
             sink.accept(unit);
-        }
-    }
-
-    private boolean endsGroup(int type, byte[] event, boolean hasChecksum) {
-        switch (type) {
-            case RawEvent.XID_EVENT, RawEvent.XA_PREPARE_LOG_EVENT:
-                return true;
-            case RawEvent.QUERY_EVENT:
-                if (openStandalone) {
-                    return true;
-                }
-                String query = RawEvent.queryText(event, hasChecksum).stripLeading().toUpperCase(Locale.ROOT);
-                return query.startsWith("COMMIT") || query.startsWith("ROLLBACK")
-                        || query.startsWith("XA COMMIT") || query.startsWith("XA ROLLBACK");
-            case RawEvent.QUERY_COMPRESSED_EVENT:
-                return openStandalone;
-            default:
-                return false;
         }
     }
 

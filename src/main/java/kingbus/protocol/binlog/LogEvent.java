@@ -44,6 +44,8 @@ public final class LogEvent {
     public static final int GTID_EVENT = 162;
     /** MariaDB GTID_LIST_EVENT: the GTID state at a point of the binlog. */
     public static final int GTID_LIST_EVENT = 163;
+    /** MariaDB START_ENCRYPTION_EVENT: the rest of the file is encrypted. */
+    public static final int START_ENCRYPTION_EVENT = 164;
 
     /** FORMAT_DESCRIPTION body: binlog_version 2, server_version 50, create_timestamp 4, header_length 1, ... */
     public static final int FDE_SERVER_VERSION_OFFSET = LOG_EVENT_HEADER_LEN + 2;
@@ -71,6 +73,23 @@ public final class LogEvent {
 
     public static int flags(byte[] e) {
         return (e[FLAGS_OFFSET] & 0xFF) | (e[FLAGS_OFFSET + 1] & 0xFF) << 8;
+    }
+
+    /** True for an event the master made up for the stream (artificial flag, or log_pos 0). */
+    public static boolean isArtificial(byte[] e) {
+        return (flags(e) & LOG_EVENT_ARTIFICIAL_F) != 0 || logPos(e) == 0;
+    }
+
+    /** The position a ROTATE_EVENT points to (body: position int<8>, then the file name). */
+    public static long rotatePosition(byte[] e) {
+        return uint32(e, LOG_EVENT_HEADER_LEN) | uint32(e, LOG_EVENT_HEADER_LEN + 4) << 32;
+    }
+
+    /** The file name a ROTATE_EVENT points to. */
+    public static String rotateFile(byte[] e, boolean hasChecksum) {
+        int start = LOG_EVENT_HEADER_LEN + 8;
+        int end = e.length - (hasChecksum ? BINLOG_CHECKSUM_LEN : 0);
+        return new String(e, start, end - start, StandardCharsets.UTF_8);
     }
 
     /** The checksum algorithm an FDE declares (the byte before its CRC32 trailer). */
