@@ -71,6 +71,12 @@ public class KingbusMetrics {
         return node.server().map(MysqlServer::connectedReplicas).orElse(0);
     }
 
+    @Gauge(name = "kingbus_replica_dumps_started", absolute = true, unit = MetricUnits.NONE,
+            description = "Binlog dumps started on this node since start; a replica reconnecting counts again")
+    public long dumpsStarted() {
+        return node.server().map(MysqlServer::dumpsStarted).orElse(0L);
+    }
+
     @Gauge(name = "kingbus_syncer_state", absolute = true, unit = MetricUnits.NONE,
             description = "Syncer state: 0 stopped, 1 connecting, 2 streaming, 3 waiting to reconnect; -1 no master")
     public long syncerState() {

@@ -35,6 +35,7 @@ public final class MysqlServer implements AutoCloseable {
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connectionIds = new AtomicInteger();
     private final AtomicInteger dumping = new AtomicInteger();
+    private final AtomicLong dumpsStarted = new AtomicLong();
     private final AtomicLong eventsSent = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
     private volatile ServerSocket socket;
@@ -95,6 +96,7 @@ public final class MysqlServer implements AutoCloseable {
     }
 
     void dumpStarted() {
+        dumpsStarted.incrementAndGet();
         dumping.incrementAndGet();
     }
 
@@ -133,6 +135,11 @@ public final class MysqlServer implements AutoCloseable {
     /** Sessions currently in a binlog dump. */
     public int connectedReplicas() {
         return dumping.get();
+    }
+
+    /** Binlog dumps started since start (a replica that reconnects counts again). */
+    public long dumpsStarted() {
+        return dumpsStarted.get();
     }
 
     public long eventsSent() {

@@ -1,0 +1,36 @@
+package kingbus.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs the real {@code mariadb-binlog --read-from-remote-server} against a master or a Kingbus node. */
+public final class BinlogTool {
+
+    private BinlogTool() {}
+
+    /** Downloads {@code files} with {@code --raw} into a new directory and returns it. */
+    public static Path downloadRaw(int port, String user, String password, List<String> files) {
+        try {
+            Path out = Files.createTempDirectory("kingbus-raw-");
+            List<String> command = new ArrayList<>(List.of("mariadb-binlog", "--no-defaults",
+                    "--read-from-remote-server", "--raw", "--host=127.0.0.1", "--port=" + port, "--user=" + user,
+                    "--password=" + password, "--result-file=" + out + "/"));
+            command.addAll(files);
+            Processes.run(out, command, 120);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The decoded text of the binlog from {@code file} to the end of the log (non-blocking dump). */
+    public static String decode(int port, String user, String password, String file) {
+        return Processes.run(null, List.of("mariadb-binlog", "--no-defaults", "--read-from-remote-server",
+                "--to-last-log", "--host=127.0.0.1", "--port=" + port, "--user=" + user, "--password=" + password,
+                file), 120);
+    }
+}

@@ -1,0 +1,202 @@
+package kingbus.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * One Kingbus node as a real child process: {@code java -jar target/kingbus.jar} (built by
+ * {@code mvn package}), configured through environment variables, with its own data dir, ports
+ * and Liberty extract dir. Can be killed with SIGKILL and restarted on the same data.
+ */
+public final class KingbusProcess implements AutoCloseable {
+
+    public static final String REPLICA_USER = "repl";
+    public static final String REPLICA_PASSWORD = "kingbus-replica-pass";
+    public static final String ADMIN_USER = "admin";
+    public static final String ADMIN_PASSWORD = "kingbus-admin-pass";
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Path dir;
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private final int httpPort;
+    private final int mysqlPort;
+    private ProcessHandle process;
+    private int starts;
+
+    private KingbusProcess(Path dir, Map<String, String> settings) {
+        this.dir = dir;
+        this.httpPort = Ports.free();
+        this.mysqlPort = Ports.free();
+        env.put("HTTP_PORT", String.valueOf(httpPort));
+        env.put("KINGBUS_NODE_NAME", "n1");
+        env.put("KINGBUS_DATA_DIR", dir.resolve("data").toString());
+        env.put("KINGBUS_MYSQL_PORT", String.valueOf(mysqlPort));
+        env.put("KINGBUS_RAFT_PORT", String.valueOf(Ports.free()));
+        env.put("KINGBUS_REPLICA_USER", REPLICA_USER);
+        env.put("KINGBUS_REPLICA_PASSWORD", REPLICA_PASSWORD);
+        env.put("KINGBUS_ADMIN_USER", ADMIN_USER);
+        env.put("KINGBUS_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        env.putAll(settings);
+    }
+
+    /** A node replicating from {@code master} with the master's repl account. */
+    public static KingbusProcess forMaster(MariaDb master, Map<String, String> extra) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("KINGBUS_MASTER_HOST", "127.0.0.1");
+        settings.put("KINGBUS_MASTER_PORT", String.valueOf(master.port()));
+        settings.put("KINGBUS_MASTER_USER", MariaDb.REPL_USER);
+        settings.put("KINGBUS_MASTER_PASSWORD", MariaDb.REPL_PASSWORD);
+        settings.putAll(extra);
+        return create(settings);
+    }
+
+    public static KingbusProcess create(Map<String, String> settings) {
+        try {
+            return new KingbusProcess(Files.createTempDirectory("kingbus-node-"), settings);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts the process; returns once Liberty answers /health/started with 200. */
+    public KingbusProcess start() {
+        String jar = System.getProperty("kingbus.jar", "target/kingbus.jar");
+        if (!Files.exists(Path.of(jar))) {
+            throw new IllegalStateException("No runnable jar at " + jar + ": run mvn package first");
+        }
+        try {
+            starts++;
+            // The runnable jar refuses an extract dir left behind by a killed process: one per start.
+            Path extract = dir.resolve("wlp-" + starts);
+            ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-Xmx512m", "-jar", jar)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
+            builder.environment().putAll(env);
+            builder.environment().put("WLP_JAR_EXTRACT_DIR", extract.toString());
+            process = builder.start().toHandle();
+            Processes.track(process);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        awaitHealth("/health/started", 200, Duration.ofSeconds(120));
+        return this;
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Waits until /health/ready answers 200. */
+    public KingbusProcess awaitReady() {
+        awaitHealth("/health/ready", 200, Duration.ofSeconds(60));
+        return this;
+    }
+
+    private void awaitHealth(String path, int status, Duration timeout) {
+        try {
+            Awaitility.await("Kingbus " + path + " = " + status).atMost(timeout).pollInterval(Duration.ofMillis(250))
+                    .ignoreExceptionsInstanceOf(UncheckedIOException.class)
+                    .until(() -> {
+                        if (process != null && !process.isAlive()) {
+                            throw new IllegalStateException("Kingbus exited:\n" + logTail());
+                        }
+                        return get(path).statusCode() == status;
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException(e.getMessage() + "\nreadiness: " + safeBody("/health/ready") + "\n" + logTail(), e);
+        }
+    }
+
+    private String safeBody(String path) {
+        try {
+            return get(path).body();
+        } catch (RuntimeException e) {
+            return e.toString();
+        }
+    }
+
+    public HttpResponse<String> get(String path) {
+        return request(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET());
+    }
+
+    public HttpResponse<String> request(HttpRequest.Builder builder) {
+        try {
+            return HTTP.send(builder.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** kill -9. */
+    public void kill9() {
+        Processes.kill(process);
+    }
+
+    /** SIGTERM and wait for a clean stop. */
+    public void stop() {
+        Processes.stop(process, 60);
+    }
+
+    public int mysqlPort() {
+        return mysqlPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The console output and Liberty's messages.log, last lines of each. */
+    public String logTail() {
+        StringBuilder text = new StringBuilder("--- console.log\n").append(Processes.tail(dir.resolve("console.log"), 30));
+        try (var paths = Files.walk(dir)) {
+            for (Path log : paths.filter(p -> p.getFileName().toString().equals("messages.log")).toList()) {
+                text.append("\n--- ").append(log).append('\n').append(Processes.tail(log, 60));
+            }
+        } catch (IOException e) {
+            text.append("\n(cannot list logs: ").append(e).append(')');
+        }
+        return text.toString();
+    }
+
+    /** Every messages.log line of this node (all starts). */
+    public List<String> messages() {
+        try (var paths = Files.walk(dir)) {
+            List<String> lines = new java.util.ArrayList<>();
+            for (Path log : paths.filter(p -> p.getFileName().toString().equals("messages.log")).toList()) {
+                lines.addAll(Files.readAllLines(log));
+            }
+            return lines;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process != null) {
+            Processes.stop(process, 60);
+        }
+        Processes.deleteTree(dir);
+    }
+}

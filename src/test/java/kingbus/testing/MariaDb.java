@@ -1,0 +1,283 @@
+package kingbus.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.awaitility.Awaitility;
+
+/**
+ * A real, throwaway {@code mariadbd} on a free loopback port, in its own temp dir (datadir, socket,
+ * pid file), copied from a template datadir built once per JVM (see ../shared/STACK.md). Accounts:
+ * {@value #ADMIN_USER} (everything) and {@value #REPL_USER} (replication). Stopped by PID.
+ */
+public final class MariaDb implements AutoCloseable {
+
+    public static final String ADMIN_USER = "admin";
+    public static final String ADMIN_PASSWORD = "adminpass";
+    public static final String REPL_USER = "repl";
+    public static final String REPL_PASSWORD = "replpass";
+
+    private static Path template;
+
+    private final Path dir;
+    private final int port;
+    private final int serverId;
+    private final List<String> extraArgs;
+    private ProcessHandle process;
+
+    private MariaDb(Path dir, int port, int serverId, List<String> extraArgs) {
+        this.dir = dir;
+        this.port = port;
+        this.serverId = serverId;
+        this.extraArgs = extraArgs;
+    }
+
+    /** Starts a server with binlog (ROW, GTID strict mode) and the given extra mariadbd options. */
+    public static MariaDb start(int serverId, String... extraArgs) {
+        try {
+            Path tpl = template();
+            Path dir = Files.createTempDirectory("kingbus-mariadb-" + serverId + "-");
+            copyTree(tpl, dir.resolve("data"));
+            MariaDb db = new MariaDb(dir, Ports.free(), serverId, List.of(extraArgs));
+            db.launch();
+            return db;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void launch() throws IOException {
+        List<String> command = new ArrayList<>(List.of("mariadbd", "--no-defaults", "--user=root",
+                "--datadir=" + dir.resolve("data"), "--socket=" + dir.resolve("s.sock"),
+                "--pid-file=" + dir.resolve("p.pid"), "--port=" + port, "--bind-address=127.0.0.1",
+                "--server-id=" + serverId, "--log-bin=mysql-bin", "--binlog-format=ROW", "--log-slave-updates",
+                "--gtid-strict-mode=ON", "--skip-name-resolve", "--performance-schema=OFF",
+                "--innodb-buffer-pool-size=64M", "--max-allowed-packet=64M", "--log-error=" + dir.resolve("error.log")));
+        command.addAll(extraArgs);
+        Process started = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        process = started.toHandle();
+        Processes.track(process);
+        try {
+            Awaitility.await("mariadbd on port " + port).atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> {
+                        if (!started.isAlive()) {
+                            throw new IllegalStateException("mariadbd exited:\n" + Processes.tail(dir.resolve("error.log"), 30));
+                        }
+                        try (Connection c = connect()) {
+                            return c.isValid(1);
+                        } catch (SQLException e) {
+                            return false;
+                        }
+                    });
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Builds the template datadir once: install, start without networking, create the accounts. */
+    private static synchronized Path template() throws IOException {
+        if (template != null) {
+            return template;
+        }
+        Path dir = Files.createTempDirectory("kingbus-mariadb-template-");
+        Path data = dir.resolve("data");
+        Processes.run(dir, List.of("mariadb-install-db", "--no-defaults", "--datadir=" + data, "--user=root",
+                "--auth-root-authentication-method=normal", "--skip-test-db"), 120);
+        Path socket = dir.resolve("s.sock");
+        Process boot = new ProcessBuilder("mariadbd", "--no-defaults", "--user=root", "--datadir=" + data,
+                "--socket=" + socket, "--pid-file=" + dir.resolve("p.pid"), "--skip-networking", "--skip-log-bin",
+                "--innodb-buffer-pool-size=64M", "--log-error=" + dir.resolve("boot.log"))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("boot.out").toFile()).start();
+        Processes.track(boot.toHandle());
+        try {
+            Awaitility.await("template mariadbd").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> Files.exists(socket));
+            String sql = "SET SESSION sql_log_bin=0;"
+                    + "CREATE USER '" + ADMIN_USER + "'@'%' IDENTIFIED BY '" + ADMIN_PASSWORD + "';"
+                    + "GRANT ALL ON *.* TO '" + ADMIN_USER + "'@'%' WITH GRANT OPTION;"
+                    + "CREATE USER '" + REPL_USER + "'@'%' IDENTIFIED BY '" + REPL_PASSWORD + "';"
+                    + "GRANT REPLICATION SLAVE, BINLOG MONITOR, SLAVE MONITOR ON *.* TO '" + REPL_USER + "'@'%';";
+            Awaitility.await("template accounts").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                    .ignoreExceptions().until(() -> {
+                        Processes.run(dir, List.of("mariadb", "--no-defaults", "-S", socket.toString(), "-uroot",
+                                "-e", sql), 30);
+                        return true;
+                    });
+        } finally {
+            Processes.stop(boot.toHandle(), 60);
+        }
+        Files.deleteIfExists(data.resolve("p.pid"));
+        template = data;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> Processes.deleteTree(dir)));
+        return template;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+            }
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public int serverId() {
+        return serverId;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Connection connect() throws SQLException {
+        return connect(ADMIN_USER, ADMIN_PASSWORD);
+    }
+
+    public Connection connect(String user, String password) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        props.setProperty("connectTimeout", "5000");
+        props.setProperty("allowMultiQueries", "true");
+        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", props);
+    }
+
+    /** Runs statements in one session (so SET SESSION and USE carry over). */
+    public void execute(String... statements) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("On mariadbd:" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first column of the first row, or null. */
+    public String queryString(String sql) {
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rows = s.executeQuery(sql)) {
+            return rows.next() ? rows.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException("On mariadbd:" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** SHOW SLAVE STATUS as column name to value (empty when not a replica). */
+    public Map<String, String> slaveStatus() {
+        try (Connection c = connect(); Statement s = c.createStatement();
+                ResultSet rows = s.executeQuery("SHOW SLAVE STATUS")) {
+            Map<String, String> status = new LinkedHashMap<>();
+            if (rows.next()) {
+                for (int i = 1; i <= rows.getMetaData().getColumnCount(); i++) {
+                    status.put(rows.getMetaData().getColumnLabel(i), rows.getString(i));
+                }
+            }
+            return status;
+        } catch (SQLException e) {
+            throw new IllegalStateException("On mariadbd:" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String gtidBinlogPos() {
+        return queryString("SELECT @@GLOBAL.gtid_binlog_pos");
+    }
+
+    public String gtidSlavePos() {
+        return queryString("SELECT @@GLOBAL.gtid_slave_pos");
+    }
+
+    /** The binlog files the server has, oldest first. */
+    public List<String> binaryLogs() {
+        try (Connection c = connect(); Statement s = c.createStatement();
+                ResultSet rows = s.executeQuery("SHOW BINARY LOGS")) {
+            List<String> files = new ArrayList<>();
+            while (rows.next()) {
+                files.add(rows.getString(1));
+            }
+            return files;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code CHECKSUM TABLE} of every base table outside the system schemas, by qualified name. */
+    public Map<String, Long> checksums() {
+        Map<String, Long> sums = new LinkedHashMap<>();
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            try (ResultSet rows = s.executeQuery("SELECT CONCAT('`', table_schema, '`.`', table_name, '`') "
+                    + "FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN "
+                    + "('mysql', 'information_schema', 'performance_schema', 'sys') ORDER BY 1")) {
+                while (rows.next()) {
+                    tables.add(rows.getString(1));
+                }
+            }
+            for (String table : tables) {
+                try (ResultSet rows = s.executeQuery("CHECKSUM TABLE " + table)) {
+                    rows.next();
+                    sums.put(table, rows.getLong(2));
+                }
+            }
+            return sums;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Points this server at a master (GTID mode) and starts the slave threads. */
+    public void replicateFrom(int masterPort, String user, String password) {
+        execute("STOP SLAVE",
+                "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + masterPort + ", MASTER_USER='" + user
+                        + "', MASTER_PASSWORD='" + password + "', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1,"
+                        + " MASTER_HEARTBEAT_PERIOD=1",
+                "START SLAVE");
+    }
+
+    /** Waits until this replica has applied {@code gtidPos}, failing early on a replication error. */
+    public void awaitSlavePos(String gtidPos, Duration timeout) {
+        Awaitility.await("replica on " + port + " reaching " + gtidPos).atMost(timeout)
+                .pollInterval(Duration.ofMillis(200)).until(() -> {
+                    Map<String, String> status = slaveStatus();
+                    if (!"0".equals(status.getOrDefault("Last_SQL_Errno", "0"))) {
+                        throw new AssertionError("replica SQL error: " + status.get("Last_SQL_Error"));
+                    }
+                    return gtidPos.equals(gtidSlavePos());
+                });
+    }
+
+    /** Stops mariadbd (SIGTERM by PID, SIGKILL after 60 s) and deletes its directory. */
+    @Override
+    public void close() {
+        if (process != null) {
+            Processes.stop(process, 60);
+        }
+        Processes.deleteTree(dir);
+    }
+
+    /** The tail of the error log, for failure messages. */
+    public String errorLog() {
+        return Processes.tail(dir.resolve("error.log"), 40);
+    }
+}
