@@ -2,36 +2,20 @@ package kingbus.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HexFormat;
-import java.util.List;
 import kingbus.gtid.GtidList;
 import kingbus.protocol.binlog.EventChecksum;
 import kingbus.protocol.binlog.EventGroups;
 import kingbus.protocol.binlog.Events;
 import kingbus.protocol.binlog.LogEvent;
 import kingbus.protocol.packet.NativePassword;
+import kingbus.testing.FixtureEvents;
 import org.junit.jupiter.api.Test;
 
 /** Events built by Kingbus are byte-identical to what MariaDB 10.11 sent in the captures. */
 class EventsTest {
 
-    private static final HexFormat HEX = HexFormat.of();
-
-    /** The hex of the n-th event line in a transcript that contains {@code marker}, without the OK byte. */
-    static byte[] captured(String transcript, String marker, int nth) throws Exception {
-        Path file = Path.of(System.getProperty("user.dir")).resolve("../shared/fixtures/mariadb-10.11-protocol")
-                .resolve(transcript).normalize();
-        List<String> lines = Files.readAllLines(file);
-        int seen = 0;
-        for (int i = 0; i < lines.size() - 1; i++) {
-            if (lines.get(i).contains("<S EVENT") && lines.get(i).contains(marker) && seen++ == nth) {
-                String hex = lines.get(i + 1).trim();
-                return HEX.parseHex(hex.substring("hex: 00".length()));
-            }
-        }
-        throw new AssertionError("no event '" + marker + "' #" + nth + " in " + transcript);
+    private static byte[] captured(String transcript, String marker, int nth) {
+        return FixtureEvents.event(transcript, marker, nth);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package kingbus.raft;
 
+import kingbus.testing.FixtureEvents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;

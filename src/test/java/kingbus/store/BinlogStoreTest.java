@@ -1,5 +1,6 @@
 package kingbus.store;
 
+import kingbus.testing.FixtureEvents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package kingbus.raft;
+package kingbus.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,11 +9,11 @@ import java.util.HexFormat;
 import java.util.List;
 
 /** Real MariaDB 10.11 events, read from the protocol transcripts in ../shared/fixtures. */
-final class FixtureEvents {
+public final class FixtureEvents {
 
     private FixtureEvents() {}
 
-    static Path fixtures() {
+    public static Path fixtures() {
         Path shared = Path.of(System.getProperty("user.dir")).resolve("../shared/fixtures").normalize();
         if (!Files.isDirectory(shared)) {
             throw new IllegalStateException("The shared fixtures are not at " + shared);
@@ -25,7 +25,7 @@ final class FixtureEvents {
      * The events of a transcript that lie in a binlog file (not artificial, not heartbeats), in
      * stream order, without the 0x00 OK byte.
      */
-    static List<byte[]> fileEvents(String transcript) {
+    public static List<byte[]> fileEvents(String transcript) {
         try {
             List<String> lines = Files.readAllLines(fixtures().resolve("mariadb-10.11-protocol").resolve(transcript));
             List<byte[]> events = new ArrayList<>();
@@ -47,7 +47,23 @@ final class FixtureEvents {
         }
     }
 
-    static byte[] concat(List<byte[]> events, int from, int to) {
+    /** The n-th event of a transcript whose line contains {@code marker}, without the OK byte. */
+    public static byte[] event(String transcript, String marker, int nth) {
+        try {
+            List<String> lines = Files.readAllLines(fixtures().resolve("mariadb-10.11-protocol").resolve(transcript));
+            int seen = 0;
+            for (int i = 0; i < lines.size() - 1; i++) {
+                if (lines.get(i).contains("<S EVENT") && lines.get(i).contains(marker) && seen++ == nth) {
+                    return HexFormat.of().parseHex(lines.get(i + 1).trim().substring("hex: 00".length()));
+                }
+            }
+            throw new IllegalArgumentException("No event '" + marker + "' #" + nth + " in " + transcript);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static byte[] concat(List<byte[]> events, int from, int to) {
         int size = 0;
         for (int i = from; i < to; i++) {
             size += events.get(i).length;
