@@ -152,6 +152,25 @@ class ReplicationThroughKingbusIT {
     }
 
     @Test
+    @Order(3)
+    void binlogReaderWithStopNeverFollowsNewWrites() throws Exception {
+        Path output = Files.createTempFile("kingbus-stop-never", ".sql");
+        Process follower = BinlogTool.followDecoded(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
+                KingbusProcess.REPLICA_PASSWORD, master.binaryLogs().get(0), output);
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> BinlogTool.output(output).contains("CREATE DATABASE IF NOT EXISTS shop"));
+            master.execute("INSERT INTO shop.customers (name, tag) VALUES ('followed-by-stop-never', 'f')");
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> BinlogTool.output(output).contains("followed-by-stop-never"));
+            assertThat(follower.isAlive()).as("--stop-never keeps waiting for more").isTrue();
+        } finally {
+            Processes.stop(follower.toHandle(), 10);
+            Files.deleteIfExists(output);
+        }
+    }
+
+    @Test
     @Order(4)
     void kingbusKilledWithSigkillRecoversAndTheReplicaReconnects() throws Exception {
         AtomicBoolean writing = new AtomicBoolean(true);

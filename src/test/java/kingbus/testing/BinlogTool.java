@@ -27,6 +27,32 @@ public final class BinlogTool {
         }
     }
 
+    /**
+     * Starts {@code mariadb-binlog --stop-never} (a blocking dump, as a replica does) from
+     * {@code file}, decoding to a file. Stop it with {@link Process#destroy()}; read the output
+     * with {@link #output(Path)}.
+     */
+    public static Process followDecoded(int port, String user, String password, String file, Path output) {
+        try {
+            Process process = new ProcessBuilder("mariadb-binlog", "--no-defaults", "--read-from-remote-server",
+                    "--stop-never", "--stop-never-slave-server-id=" + (1000 + port % 1000), "--host=127.0.0.1",
+                    "--port=" + port, "--user=" + user, "--password=" + password, file)
+                    .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            Processes.track(process.toHandle());
+            return process;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String output(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The decoded text of the binlog from {@code file} to the end of the log (non-blocking dump). */
     public static String decode(int port, String user, String password, String file) {
         return Processes.run(null, List.of("mariadb-binlog", "--no-defaults", "--read-from-remote-server",
