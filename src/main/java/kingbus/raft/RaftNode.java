@@ -113,8 +113,8 @@ public final class RaftNode implements AutoCloseable {
                   <TCPPING initial_hosts="%3$s" port_range="0" send_cache_on_join="true"/>
                   <MERGE3 min_interval="2000" max_interval="5000"/>
                   <FD_SOCK2 bind_addr="%1$s" offset="100" port_range="0"/>
-                  <FD_ALL3 timeout="6000" interval="1000"/>
-                  <VERIFY_SUSPECT2 timeout="1000"/>
+                  <FD_ALL3 timeout="3000" interval="500"/>
+                  <VERIFY_SUSPECT2 timeout="500"/>
                   <pbcast.NAKACK2 xmit_interval="200" use_mcast_xmit="false" discard_delivered_msgs="true"/>
                   <UNICAST3 xmit_interval="200" conn_expiry_timeout="0"/>
                   <pbcast.STABLE desired_avg_gossip="5000" max_bytes="8M"/>
@@ -193,6 +193,16 @@ public final class RaftNode implements AutoCloseable {
     public long lastApplied() {
         RaftHandle handle = raft;
         return handle == null ? 0 : handle.lastApplied();
+    }
+
+    /** On the leader: each member's match index (the last entry known to be in its log). Empty elsewhere. */
+    public java.util.Map<String, Long> matchIndexes() {
+        RaftHandle handle = raft;
+        java.util.Map<String, Long> indexes = new java.util.TreeMap<>();
+        if (handle != null && handle.isLeader() && handle.raft().commitTable() != null) {
+            handle.raft().commitTable().forEach((address, entry) -> indexes.put(address.toString(), entry.matchIndex()));
+        }
+        return indexes;
     }
 
     public String nodeId() {

@@ -63,6 +63,45 @@ public final class KingbusProcess implements AutoCloseable {
         return create(settings);
     }
 
+    /**
+     * {@code size} nodes n1..nN replicating from {@code master} as one Raft group (not started).
+     */
+    public static List<KingbusProcess> cluster(MariaDb master, int size) {
+        List<Integer> raftPorts = new java.util.ArrayList<>();
+        StringBuilder members = new StringBuilder();
+        for (int i = 1; i <= size; i++) {
+            int port = Ports.free();
+            raftPorts.add(port);
+            members.append(i > 1 ? "," : "").append('n').append(i).append("@127.0.0.1:").append(port);
+        }
+        List<KingbusProcess> nodes = new java.util.ArrayList<>();
+        for (int i = 1; i <= size; i++) {
+            nodes.add(forMaster(master, Map.of("KINGBUS_NODE_NAME", "n" + i,
+                    "KINGBUS_RAFT_PORT", String.valueOf(raftPorts.get(i - 1)),
+                    "KINGBUS_RAFT_MEMBERS", members.toString())));
+        }
+        return nodes;
+    }
+
+    public String nodeName() {
+        return env.get("KINGBUS_NODE_NAME");
+    }
+
+    /** The readiness JSON's {@code raft.role} of this node, or "" when it does not answer. */
+    public String role() {
+        try {
+            String body = get("/health/ready").body();
+            int at = body.indexOf("\"raft.role\":\"");
+            return at < 0 ? "" : body.substring(at + 13, body.indexOf('"', at + 13));
+        } catch (RuntimeException e) {
+            return "";
+        }
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
     public static KingbusProcess create(Map<String, String> settings) {
         try {
             return new KingbusProcess(Files.createTempDirectory("kingbus-node-"), settings);

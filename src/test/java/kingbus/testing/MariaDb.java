@@ -255,7 +255,10 @@ public final class MariaDb implements AutoCloseable {
                 "START SLAVE");
     }
 
-    /** Waits until this replica has applied {@code gtidPos}, failing early on a replication error. */
+    /**
+     * Waits until this replica has applied at least {@code gtidPos} (every domain at or past it),
+     * failing early on a replication error.
+     */
     public void awaitSlavePos(String gtidPos, Duration timeout) {
         Awaitility.await("replica on " + port + " reaching " + gtidPos).atMost(timeout)
                 .pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -263,8 +266,31 @@ public final class MariaDb implements AutoCloseable {
                     if (!"0".equals(status.getOrDefault("Last_SQL_Errno", "0"))) {
                         throw new AssertionError("replica SQL error: " + status.get("Last_SQL_Error"));
                     }
-                    return gtidPos.equals(gtidSlavePos());
+                    return reached(gtidSlavePos(), gtidPos);
                 });
+    }
+
+    /** True when position {@code have} is at or past {@code want} in every domain of {@code want}. */
+    static boolean reached(String have, String want) {
+        Map<String, Long> haveByDomain = byDomain(have);
+        for (Map.Entry<String, Long> wanted : byDomain(want).entrySet()) {
+            if (haveByDomain.getOrDefault(wanted.getKey(), -1L) < wanted.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Map<String, Long> byDomain(String position) {
+        Map<String, Long> result = new LinkedHashMap<>();
+        if (position == null || position.isBlank()) {
+            return result;
+        }
+        for (String gtid : position.split(",")) {
+            String[] parts = gtid.trim().split("-");
+            result.merge(parts[0], Long.parseLong(parts[2]), Math::max);
+        }
+        return result;
     }
 
     /** Stops mariadbd (SIGTERM by PID, SIGKILL after 60 s) and deletes its directory. */
