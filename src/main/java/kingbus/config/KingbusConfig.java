@@ -87,7 +87,7 @@ public class KingbusConfig {
         this.adminPassword = read(source, "kingbus.admin.password", "");
         this.raftPort = read(source, "kingbus.raft.port", "7800");
         this.raftMembers = read(source, "kingbus.raft.members", "");
-        this.raftMaxLogBytes = read(source, "kingbus.raft.max-log-bytes", "67108864");
+        this.raftMaxLogBytes = read(source, "kingbus.raft.max-log-bytes", "17179869184");
         this.raftMaxEntryBytes = read(source, "kingbus.raft.max-entry-bytes", "1048576");
     }
 

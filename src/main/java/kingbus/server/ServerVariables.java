@@ -22,17 +22,24 @@ final class ServerVariables {
 
     /** MariaDB replicas detect MariaDB by this prefix of the version string. */
     static final String MARIADB_VERSION_PREFIX = "5.5.5-";
-    static final String DEFAULT_VERSION = "10.11.0-MariaDB-Kingbus-log";
+    static final String DEFAULT_VERSION = "10.11.0-MariaDB-Kingbus";
+    private static final String MARIADB = "MariaDB";
 
     private ServerVariables() {}
 
-    /** The version string of the handshake: the master's (from its newest FDE) behind the MariaDB prefix. */
+    /**
+     * The version string of the handshake: {@code 5.5.5-} and the master's version when the store's
+     * first FORMAT_DESCRIPTION event says MariaDB (replicas parse the prefix to detect MariaDB), else
+     * a MariaDB-like default.
+     */
     static String serverVersion(BinlogReader store) {
         return MARIADB_VERSION_PREFIX + version(store);
     }
 
+    /** What {@code SELECT VERSION()} and {@code @@version} answer: the handshake version without the prefix. */
     static String version(BinlogReader store) {
-        return newestFde(store).map(LogEvent::serverVersion).filter(v -> !v.isEmpty()).orElse(DEFAULT_VERSION);
+        return firstFde(store).map(LogEvent::serverVersion).filter(v -> v.contains(MARIADB))
+                .orElse(DEFAULT_VERSION);
     }
 
     /** CRC32 or NONE, from the newest file's FDE (CRC32 before anything is stored, MariaDB's default). */
@@ -40,6 +47,11 @@ final class ServerVariables {
         return newestFde(store)
                 .map(fde -> LogEvent.checksumAlgorithm(fde) == LogEvent.BINLOG_CHECKSUM_ALG_CRC32 ? "CRC32" : "NONE")
                 .orElse("CRC32");
+    }
+
+    private static Optional<byte[]> firstFde(BinlogReader store) {
+        return store.files().stream().map(BinlogFile::formatDescription).filter(java.util.Objects::nonNull)
+                .findFirst();
     }
 
     private static Optional<byte[]> newestFde(BinlogReader store) {

@@ -148,6 +148,58 @@ class ClusterFailoverIT {
         }
     }
 
+    @Test
+    void largeTransactionCutByLeaderDeathIsNeverServedHalfAndAMinorityServesNothingNew() throws Exception {
+        try {
+            largeTransactionAndMinority();
+        } catch (Throwable e) {
+            for (KingbusProcess node : nodes) {
+                String ready = node.isAlive() ? node.get("/health/ready").body() : "(dead)";
+                System.err.println("===== node " + node.nodeName() + " " + ready + "\n" + node.logTail());
+            }
+            throw e;
+        }
+    }
+
+    private void largeTransactionAndMinority() throws Exception {
+        MariaDb master = keep(MariaDb.start(1));
+        MariaDb replica = keep(MariaDb.start(2));
+        master.execute("CREATE DATABASE big", "CREATE TABLE big.rows (id INT PRIMARY KEY, pad CHAR(100))");
+        nodes.addAll(KingbusProcess.cluster(master, 3));
+        nodes.forEach(this::keep);
+        nodes.forEach(KingbusProcess::start);
+        nodes.forEach(KingbusProcess::awaitReady);
+        KingbusProcess leader = Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> nodes.stream().filter(n -> n.role().equals("leader")).findFirst().orElse(null),
+                        n -> n != null);
+        List<KingbusProcess> followers = nodes.stream().filter(n -> n != leader).toList();
+        replica.replicateFrom(followers.get(0).mysqlPort(), KingbusProcess.REPLICA_USER,
+                KingbusProcess.REPLICA_PASSWORD);
+        replica.awaitSlavePos(master.gtidBinlogPos(), Duration.ofSeconds(60));
+
+        // One 200k-row transaction (about 25 MB of binlog); the leader dies while its syncer reads it.
+        master.execute("USE big", "INSERT INTO big.rows SELECT seq, REPEAT('p', 100) FROM seq_1_to_200000");
+        leader.kill9();
+        master.execute("INSERT INTO big.rows VALUES (0, 'after')");
+        String end = master.gtidBinlogPos();
+        replica.awaitSlavePos(end, Duration.ofSeconds(120));
+        assertThat(replica.queryString("SELECT COUNT(*) FROM big.rows")).isEqualTo("200001");
+        assertThat(replica.checksums()).isEqualTo(master.checksums());
+        assertThat(replica.slaveStatus().get("Last_IO_Errno")).isEqualTo("0");
+
+        // Two of three gone: the survivor stays up, says it is not ready, and serves nothing newer.
+        KingbusProcess survivor = followers.get(0);
+        followers.get(1).stop();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> survivor.get("/health/ready").statusCode() == 503);
+        assertThat(survivor.get("/health/live").statusCode()).isEqualTo(200);
+        String heldBefore = masterStatusOf(survivor);
+        master.execute("INSERT INTO big.rows VALUES (-1, 'no quorum')");
+        Thread.sleep(3000); // nothing may arrive: there is no condition to wait for
+        assertThat(masterStatusOf(survivor)).isEqualTo(heldBefore);
+        assertThat(replica.gtidSlavePos()).isEqualTo(end);
+        assertThat(survivor.get("/health/ready").body()).contains("no Raft leader");
+    }
+
     private static String masterStatusOf(KingbusProcess node) throws SQLException {
         java.util.Properties props = new java.util.Properties();
         props.setProperty("user", KingbusProcess.REPLICA_USER);

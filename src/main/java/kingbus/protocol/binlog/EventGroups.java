@@ -12,9 +12,9 @@ import java.util.Locale;
  */
 public final class EventGroups {
 
-    /** XA_PREPARE_LOG_EVENT */
-    public static final int XA_PREPARE_LOG_EVENT = 38;
-    /** MariaDB QUERY_COMPRESSED_EVENT */
+    /** XA_PREPARE_LOG_EVENT: ends an XA event group. */
+    public static final int XA_PREPARE_LOG_EVENT = LogEvent.XA_PREPARE_LOG_EVENT;
+    /** MariaDB QUERY_COMPRESSED_EVENT: a compressed QUERY_EVENT. */
     public static final int QUERY_COMPRESSED_EVENT = 165;
     /** GTID_EVENT flags2 FL_STANDALONE: a group of one statement with no BEGIN/COMMIT. */
     public static final int FL_STANDALONE = 1;
@@ -50,14 +50,24 @@ public final class EventGroups {
                 if (standalone) {
                     return true;
                 }
-                String query = queryPrefix(event, hasChecksum).stripLeading().toUpperCase(Locale.ROOT);
-                return query.startsWith("COMMIT") || query.startsWith("ROLLBACK")
-                        || query.startsWith("XA COMMIT") || query.startsWith("XA ROLLBACK");
+                return isCommitOrRollback(queryPrefix(event, hasChecksum));
             case QUERY_COMPRESSED_EVENT:
                 return standalone;
             default:
                 return false;
         }
+    }
+
+    /**
+     * True for a statement that ends a transaction: COMMIT, ROLLBACK, XA COMMIT, XA ROLLBACK, but not
+     * {@code ROLLBACK TO savepoint}, which stays inside its transaction.
+     */
+    static boolean isCommitOrRollback(String statement) {
+        String query = statement.strip().toUpperCase(Locale.ROOT);
+        if (query.startsWith("ROLLBACK")) {
+            return !query.substring("ROLLBACK".length()).stripLeading().startsWith("TO");
+        }
+        return query.startsWith("COMMIT") || query.startsWith("XA COMMIT") || query.startsWith("XA ROLLBACK");
     }
 
     /** The first characters of a QUERY_EVENT's statement. */

@@ -14,8 +14,10 @@ import kingbus.gtid.MariadbGtid;
  */
 public final class Events {
 
-    /** ROTATE body: position int<8>, then the file name. */
+    /** ROTATE body: position int<8>, then the file name (string<EOF>). */
     static final int ROTATE_POSITION_LEN = 8;
+    /** GTID_LIST body: count int<4> (low 28 bits; high 4 bits are flags), then the entries. */
+    static final int GTID_LIST_COUNT_LEN = 4;
     /** GTID_LIST count field: the low 28 bits count the GTIDs. */
     static final int GTID_LIST_COUNT_MASK = (1 << 28) - 1;
     /** One GTID in a GTID_LIST: domain 4, server 4, sequence 8. */
@@ -35,7 +37,10 @@ public final class Events {
         return finish(event, checksum);
     }
 
-    /** HEARTBEAT_LOG_EVENT: timestamp 0, log_pos = where the replica is in {@code file}, body = file name. */
+    /**
+     * HEARTBEAT_LOG_EVENT as MariaDB 10.11 sends it: timestamp 0, flags 0 (not ARTIFICIAL, see the
+     * captures), log_pos = the read position in {@code file}, body = the file name.
+     */
     public static byte[] heartbeat(long serverId, String file, long logPos, boolean checksum) {
         byte[] name = file.getBytes(StandardCharsets.UTF_8);
         byte[] event = newEvent(LogEvent.HEARTBEAT_LOG_EVENT, serverId, 0, logPos, 0, name.length, checksum);
@@ -47,10 +52,10 @@ public final class Events {
     public static byte[] artificialGtidList(long serverId, long logPos, GtidList gtids, boolean checksum) {
         int count = gtids.gtids().size();
         byte[] event = newEvent(LogEvent.GTID_LIST_EVENT, serverId, 0, logPos, LogEvent.LOG_EVENT_ARTIFICIAL_F,
-                4 + count * GTID_LIST_ENTRY_LEN, checksum);
+                GTID_LIST_COUNT_LEN + count * GTID_LIST_ENTRY_LEN, checksum);
         int at = LogEvent.LOG_EVENT_HEADER_LEN;
         LogEvent.putUint32(event, at, count & GTID_LIST_COUNT_MASK);
-        at += 4;
+        at += GTID_LIST_COUNT_LEN;
         for (MariadbGtid gtid : gtids.gtids()) {
             LogEvent.putUint32(event, at, gtid.domainId());
             LogEvent.putUint32(event, at + 4, gtid.serverId());
@@ -62,23 +67,43 @@ public final class Events {
     }
 
     /**
-     * The file's FDE as sent at the start of a stream: the in-use flag cleared; when the stream does
-     * not start at the file's beginning, created = 0; {@code zeroLogPos} (file/position mode,
-     * mid-file) also sets log_pos = 0. The CRC32 is recomputed when the FDE has one.
+     * The file's FDE as a master sends it in a stream: the in-use flag (LOG_EVENT_BINLOG_IN_USE_F)
+     * always cleared; {@code created} set to 0 unless {@code keepCreated}; log_pos set to 0 when
+     * {@code zeroLogPos} (the first FDE of a dump that starts in the middle of a file, so the
+     * replica does not take it as its position). When the FDE carries a valid checksum it is
+     * recomputed after the change (an FDE is checksummed even in a file whose algorithm is OFF);
+     * an FDE whose trailer did not match before is left as it was.
      */
-    public static byte[] formatDescriptionForStream(byte[] fde, boolean fromFileStart, boolean zeroLogPos) {
+    public static byte[] formatDescriptionForStream(byte[] fde, boolean keepCreated, boolean zeroLogPos) {
+        boolean checksummed = EventChecksum.matches(fde);
         byte[] out = Arrays.copyOf(fde, fde.length);
         int flags = LogEvent.flags(out) & ~LogEvent.LOG_EVENT_BINLOG_IN_USE_F;
         out[LogEvent.FLAGS_OFFSET] = (byte) flags;
         out[LogEvent.FLAGS_OFFSET + 1] = (byte) (flags >>> 8);
-        if (!fromFileStart) {
+        if (!keepCreated) {
             LogEvent.putUint32(out, LogEvent.FDE_CREATED_OFFSET, 0);
         }
         if (zeroLogPos) {
             LogEvent.putUint32(out, LogEvent.LOG_POS_OFFSET, 0);
         }
-        if (LogEvent.checksumAlgorithm(out) == LogEvent.BINLOG_CHECKSUM_ALG_CRC32) {
+        if (checksummed) {
             EventChecksum.recompute(out);
+        }
+        return out;
+    }
+
+    /**
+     * An event of a CRC32 file as Kingbus sends it to a replica that never set
+     * {@code @master_binlog_checksum} (DESIGN.md, stream fact 7): without the 4-byte trailer,
+     * event_size reduced to match, log_pos unchanged (it is a position in the master's file); an FDE
+     * also declares {@link LogEvent#BINLOG_CHECKSUM_ALG_OFF}, so a parser that reads the algorithm
+     * from it expects no checksums. (MariaDB itself refuses such a replica with error 1236 "Slave can
+     * not handle replication events with the checksum that master is configured to log".)
+     */
+    public static byte[] withoutChecksum(byte[] event) {
+        byte[] out = EventChecksum.strip(event);
+        if (LogEvent.type(out) == LogEvent.FORMAT_DESCRIPTION_EVENT) {
+            out[out.length - LogEvent.BINLOG_CHECKSUM_ALG_DESC_LEN] = (byte) LogEvent.BINLOG_CHECKSUM_ALG_OFF;
         }
         return out;
     }

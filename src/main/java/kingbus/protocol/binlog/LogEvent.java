@@ -16,12 +16,19 @@ import java.nio.charset.StandardCharsets;
  */
 public final class LogEvent {
 
+    /** LOG_EVENT_HEADER_LEN: the v4 common header. */
     public static final int LOG_EVENT_HEADER_LEN = 19;
+    /** Header offset of timestamp int<4>. */
     public static final int TIMESTAMP_OFFSET = 0;
+    /** EVENT_TYPE_OFFSET: header offset of the type code int<1>. */
     public static final int EVENT_TYPE_OFFSET = 4;
+    /** SERVER_ID_OFFSET: header offset of server_id int<4>. */
     public static final int SERVER_ID_OFFSET = 5;
+    /** EVENT_LEN_OFFSET: header offset of event_size int<4> (header + body + checksum). */
     public static final int EVENT_LEN_OFFSET = 9;
+    /** LOG_POS_OFFSET: header offset of log_pos int<4>, the position just after the event. */
     public static final int LOG_POS_OFFSET = 13;
+    /** FLAGS_OFFSET: header offset of flags int<2>. */
     public static final int FLAGS_OFFSET = 17;
     /** Length of the CRC32 trailer. */
     public static final int BINLOG_CHECKSUM_LEN = 4;
@@ -31,14 +38,21 @@ public final class LogEvent {
     /** LOG_EVENT_ARTIFICIAL_F: made up for the stream, not in any file. */
     public static final int LOG_EVENT_ARTIFICIAL_F = 0x20;
 
+    /** QUERY_EVENT: a statement (DDL, BEGIN, COMMIT, statement-based DML). */
     public static final int QUERY_EVENT = 2;
+    /** STOP_EVENT: the master shut down. */
     public static final int STOP_EVENT = 3;
+    /** ROTATE_EVENT: the next binlog file (the master's last event of a file, or a fake one). */
     public static final int ROTATE_EVENT = 4;
+    /** FORMAT_DESCRIPTION_EVENT: the first event of every file; declares the checksum algorithm. */
     public static final int FORMAT_DESCRIPTION_EVENT = 15;
+    /** XID_EVENT: commits a transactional event group. */
     public static final int XID_EVENT = 16;
+    /** HEARTBEAT_LOG_EVENT: sent by the master when idle; never in a file. */
     public static final int HEARTBEAT_LOG_EVENT = 27;
     /** MariaDB ANNOTATE_ROWS_EVENT: the statement behind row events; sent only when asked for. */
     public static final int ANNOTATE_ROWS_EVENT = 160;
+    /** MariaDB BINLOG_CHECKPOINT_EVENT: the oldest file still needed for crash recovery. */
     public static final int BINLOG_CHECKPOINT_EVENT = 161;
     /** MariaDB GTID_EVENT: starts an event group. */
     public static final int GTID_EVENT = 162;
@@ -49,13 +63,42 @@ public final class LogEvent {
 
     /** FORMAT_DESCRIPTION body: binlog_version 2, server_version 50, create_timestamp 4, header_length 1, ... */
     public static final int FDE_SERVER_VERSION_OFFSET = LOG_EVENT_HEADER_LEN + 2;
+    /** ST_SERVER_VER_LEN: the server version field, NUL-padded. */
     public static final int FDE_SERVER_VERSION_LEN = 50;
+    /** ST_CREATED_OFFSET (from the event start): the file's creation time, 0 unless the server just started. */
     public static final int FDE_CREATED_OFFSET = FDE_SERVER_VERSION_OFFSET + FDE_SERVER_VERSION_LEN;
 
     /** BINLOG_CHECKSUM_ALG_OFF */
     public static final int BINLOG_CHECKSUM_ALG_OFF = 0;
     /** BINLOG_CHECKSUM_ALG_CRC32 */
     public static final int BINLOG_CHECKSUM_ALG_CRC32 = 1;
+    /** BINLOG_CHECKSUM_ALG_UNDEF: an FDE of a server that predates checksums (no algorithm byte). */
+    public static final int BINLOG_CHECKSUM_ALG_UNDEF = 255;
+    /** Length of the checksum-algorithm byte that ends an FDE body (before the checksum). */
+    public static final int BINLOG_CHECKSUM_ALG_DESC_LEN = 1;
+
+    /** XA_PREPARE_LOG_EVENT (MariaDB 10.5+): ends an XA event group. */
+    public static final int XA_PREPARE_LOG_EVENT = 38;
+    /** INTVAR_EVENT: part of the group of the statement that follows. */
+    public static final int INTVAR_EVENT = 5;
+    /** RAND_EVENT: part of the group of the statement that follows. */
+    public static final int RAND_EVENT = 13;
+    /** USER_VAR_EVENT: part of the group of the statement that follows. */
+    public static final int USER_VAR_EVENT = 14;
+    /** TABLE_MAP_EVENT */
+    public static final int TABLE_MAP_EVENT = 19;
+    /** PRE_GA_WRITE_ROWS_EVENT: the first of the v0/v1 row-event type codes (20..25). */
+    static final int FIRST_ROWS_EVENT_V1 = 20;
+    /** DELETE_ROWS_EVENT_V1: the last of the v0/v1 row-event type codes. */
+    static final int LAST_ROWS_EVENT_V1 = 25;
+    /** WRITE_ROWS_EVENT (v2): the first of the v2 row-event type codes (30..32). */
+    static final int FIRST_ROWS_EVENT_V2 = 30;
+    /** DELETE_ROWS_EVENT (v2): the last of the v2 row-event type codes. */
+    static final int LAST_ROWS_EVENT_V2 = 32;
+    /** MariaDB WRITE_ROWS_COMPRESSED_EVENT_V1: the first compressed row-event type. */
+    static final int FIRST_COMPRESSED_ROWS_EVENT = 166;
+    /** MariaDB DELETE_ROWS_COMPRESSED_EVENT: the last compressed row-event type. */
+    static final int LAST_COMPRESSED_ROWS_EVENT = 171;
 
     private LogEvent() {}
 
@@ -92,10 +135,36 @@ public final class LogEvent {
         return new String(e, start, end - start, StandardCharsets.UTF_8);
     }
 
-    /** The checksum algorithm an FDE declares (the byte before its CRC32 trailer). */
+    /**
+     * The checksum algorithm an FDE declares: the byte before its 4-byte checksum trailer (an FDE of
+     * a checksum-aware server always carries both, whatever the algorithm). Anything but CRC32 is
+     * reported as {@link #BINLOG_CHECKSUM_ALG_OFF}: events of that file carry no checksum.
+     */
     public static int checksumAlgorithm(byte[] fde) {
-        int alg = fde[fde.length - BINLOG_CHECKSUM_LEN - 1] & 0xFF;
+        int at = fde.length - BINLOG_CHECKSUM_LEN - BINLOG_CHECKSUM_ALG_DESC_LEN;
+        if (at < FDE_CREATED_OFFSET) {
+            return BINLOG_CHECKSUM_ALG_OFF;
+        }
+        int alg = fde[at] & 0xFF;
         return alg == BINLOG_CHECKSUM_ALG_CRC32 ? BINLOG_CHECKSUM_ALG_CRC32 : BINLOG_CHECKSUM_ALG_OFF;
+    }
+
+    /**
+     * True for events that belong to the event group of the statement after them, as MariaDB's
+     * {@code Log_event::is_part_of_group}: a standalone (DDL) group ends at the first event that is not.
+     */
+    public static boolean isPartOfGroup(int type) {
+        return type == GTID_EVENT || type == XID_EVENT || type == XA_PREPARE_LOG_EVENT || type == INTVAR_EVENT
+                || type == RAND_EVENT || type == USER_VAR_EVENT || type == TABLE_MAP_EVENT
+                || type == ANNOTATE_ROWS_EVENT
+                || (type >= FIRST_ROWS_EVENT_V1 && type <= LAST_ROWS_EVENT_V1)
+                || (type >= FIRST_ROWS_EVENT_V2 && type <= LAST_ROWS_EVENT_V2)
+                || (type >= FIRST_COMPRESSED_ROWS_EVENT && type <= LAST_COMPRESSED_ROWS_EVENT);
+    }
+
+    /** The event_size field of the header. */
+    public static long eventSize(byte[] e) {
+        return uint32(e, EVENT_LEN_OFFSET);
     }
 
     /** The server version an FDE names, e.g. {@code 10.11.19-MariaDB-0+deb12u1-log}. */
@@ -121,7 +190,8 @@ public final class LogEvent {
         return (b[i] & 0xFFL) | (b[i + 1] & 0xFFL) << 8 | (b[i + 2] & 0xFFL) << 16 | (b[i + 3] & 0xFFL) << 24;
     }
 
-    static void putUint32(byte[] b, int i, long v) {
+    /** Writes {@code v} as a little-endian int<4> at {@code i}. */
+    public static void putUint32(byte[] b, int i, long v) {
         b[i] = (byte) v;
         b[i + 1] = (byte) (v >>> 8);
         b[i + 2] = (byte) (v >>> 16);

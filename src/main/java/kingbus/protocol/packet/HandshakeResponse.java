@@ -51,10 +51,27 @@ public record HandshakeResponse(
         if ((capabilities & Capabilities.CLIENT_PLUGIN_AUTH) != 0 && in.hasRemaining()) {
             plugin = in.stringNul();
         }
-        // Connection attributes (CLIENT_CONNECT_ATTRS) follow; Kingbus does not use them.
+        if ((capabilities & Capabilities.CLIENT_CONNECT_ATTRS) != 0 && in.hasRemaining()) {
+            skipConnectAttributes(in); // parsed so a broken packet is noticed; Kingbus does not use them
+        }
         return new HandshakeResponse(capabilities, user, auth, database, plugin, false);
     }
 
+    /** Connection attributes: int<lenenc> total length, then key/value string<lenenc> pairs. */
+    private static void skipConnectAttributes(PayloadReader in) {
+        long length = in.intLenenc();
+        if (length > in.remaining()) {
+            throw new kingbus.protocol.codec.MalformedPacketException("Connection attributes of " + length
+                    + " bytes run past the end of the handshake response");
+        }
+        int end = in.position() + (int) length;
+        while (in.position() < end) {
+            in.bytesLenenc(); // key
+            in.bytesLenenc(); // value
+        }
+    }
+
+    /** True when the client negotiated CLIENT_DEPRECATE_EOF (result sets end with an OK packet). */
     public boolean deprecateEof() {
         return (capabilities & Capabilities.CLIENT_DEPRECATE_EOF) != 0;
     }
