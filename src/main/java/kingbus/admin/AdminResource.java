@@ -37,11 +37,18 @@ public class AdminResource {
         RaftNode raft = node.raft().orElseThrow(() -> unavailable("Raft is not running on this node"));
         JsonArrayBuilder members = Json.createArrayBuilder();
         String leader = raft.leaderId();
+        java.util.Map<String, Long> matched = raft.matchIndexes();
         for (String id : raft.memberIdList()) {
-            members.add(Json.createObjectBuilder()
+            JsonObjectBuilder member = Json.createObjectBuilder()
                     .add("name", id)
                     .add("role", id.equals(leader) ? "leader" : "follower")
-                    .add("self", id.equals(raft.nodeId())));
+                    .add("self", id.equals(raft.nodeId()));
+            if (id.equals(raft.nodeId())) {
+                member.add("appliedIndex", raft.lastApplied());
+            } else if (matched.containsKey(id)) {
+                member.add("matchIndex", matched.get(id)); // known on the leader only
+            }
+            members.add(member);
         }
         return Json.createObjectBuilder()
                 .add("node", raft.nodeId())
@@ -67,6 +74,10 @@ public class AdminResource {
                 .add("leader", node.raft().map(RaftNode::isLeader).orElse(false));
         String received = syncer.lastReceivedGtid();
         json.add("lastReceivedGtid", received == null ? "" : received);
+        long lag = syncer.lagSeconds();
+        if (lag >= 0) {
+            json.add("lagSeconds", lag);
+        }
         json.add("committedGtidState", node.store().map(s -> s.gtidState().toString()).orElse(""));
         if (syncer.lastError() != null) {
             json.add("lastError", syncer.lastError());

@@ -3,7 +3,6 @@ package kingbus.server;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -504,9 +503,5 @@ final class BinlogDumper {
         return state != null ? "GTID position '" + state + "'"
                 : (command.file().isEmpty() ? "the first file" : command.file()) + ":" + command.position()
                         + (command.nonBlocking() ? " (non-blocking)" : "");
-    }
-
-    static String lower(String s) {
-        return s.toLowerCase(Locale.ROOT);
     }
 }

@@ -79,22 +79,30 @@ final class ClientSession {
     }
 
     void run() {
+        String ending = "closed";
         try (socket) {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, server.settings().idleTimeout().toMillis()));
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE,
+                    server.settings().idleTimeout().toMillis())));
             PacketIO io = new PacketIO(socket.getInputStream(), socket.getOutputStream(), MysqlServer.MAX_CLIENT_PAYLOAD);
             if (!authenticate(io)) {
+                ending = null; // authenticate() logged why
                 return;
             }
             commandLoop(io);
         } catch (SocketTimeoutException e) {
-            LOG.info(() -> "Closed idle connection " + connectionId + " from " + peer());
+            ending = "closed after " + server.settings().idleTimeout().toSeconds() + " s idle";
         } catch (EOFException | SocketException e) {
-            LOG.fine(() -> "Connection " + connectionId + " from " + peer() + " closed: " + e.getMessage());
+            ending = server.isClosing() ? "closed by shutdown" : "closed by the client";
+            LOG.fine(() -> "Connection " + connectionId + " from " + peer() + ": " + e);
         } catch (IOException | RuntimeException e) {
-            LOG.warning("Connection " + connectionId + " from " + peer() + " ended: " + e);
+            ending = "ended by an error: " + e;
+            LOG.log(Level.FINE, "Connection " + connectionId, e);
         } finally {
             server.ended(this);
+            String how = ending;
+            if (how != null) LOG.info(() -> "Connection " + connectionId + " from " + peer() + " (user '" + user + "'"
+                    + (registration != null ? ", replica server_id " + registration.serverId() : "") + ") " + how);
         }
     }
 
@@ -131,7 +139,7 @@ final class ClientSession {
         }
         io.write(Packets.ok());
         io.flush();
-        LOG.fine(() -> "Connection " + connectionId + " from " + peer() + " logged in as '" + user + "'");
+        LOG.info(() -> "Connection " + connectionId + " from " + peer() + " logged in as '" + user + "'");
         return true;
     }
 
@@ -194,18 +202,16 @@ final class ClientSession {
         socket.setSoTimeout(0); // a replica may be silent for as long as it likes while we stream
         dumping = true;
         server.dumpStarted();
-        LOG.info(() -> "Binlog dump for " + describeReplica(command) + " from " + peer()
-                + (userVariables.containsKey("slave_connect_state")
-                        ? " at GTID '" + userVariables.get("slave_connect_state") + "'"
-                        : " at " + command.file() + ":" + command.position()));
+        LOG.info(() -> "Binlog dump for " + describeReplica(command) + " from " + peer() + " starts at "
+                + BinlogDumper.describeStart(command, userVariables));
         try {
-            new BinlogDumper(server, io, command, userVariables).run();
+            new BinlogDumper(server, io, command, userVariables, deprecateEof,
+                    () -> server.isClosing() || socket.isClosed()).run();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             dumping = false;
             server.dumpEnded();
-            LOG.info(() -> "Binlog dump for " + describeReplica(command) + " from " + peer() + " ended");
         }
     }
 

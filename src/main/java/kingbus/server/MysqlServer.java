@@ -6,7 +6,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,19 +22,24 @@ import kingbus.store.BinlogReader;
  * connect to as if Kingbus were their master. Each connection is a {@link ClientSession} on its own
  * thread from the given factory (Liberty's ManagedThreadFactory in production).
  *
- * <p>Thread-safe: counters are atomic, sessions are tracked in a concurrent set, {@link #close()}
- * may be called from any thread.
+ * <p>Lifecycle: {@link #start()} binds and starts the acceptor; {@link #close()} stops accepting,
+ * closes every session's socket, interrupts and joins their threads (up to {@link #CLOSE_TIMEOUT}).
+ *
+ * <p>Thread-safe: counters are atomic, sessions are tracked in a concurrent map, {@link #close()}
+ * may be called from any thread. A failure in one connection never stops the listener.
  */
 public final class MysqlServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(MysqlServer.class.getName());
     /** Largest packet accepted from a client: commands are small; this refuses absurd length prefixes. */
     static final int MAX_CLIENT_PAYLOAD = 16 << 20;
+    /** How long {@link #close()} waits for the listener and session threads to end. */
+    static final java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(5);
 
     private final ServerSettings settings;
     private final BinlogReader store;
     private final ThreadFactory threads;
-    private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
+    private final Map<ClientSession, Thread> sessions = new ConcurrentHashMap<>();
     private final AtomicInteger connectionIds = new AtomicInteger();
     private final AtomicInteger dumping = new AtomicInteger();
     private final AtomicLong dumpsStarted = new AtomicLong();
@@ -54,9 +61,14 @@ public final class MysqlServer implements AutoCloseable {
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port()), 128);
         socket = server;
-        acceptor = threads.newThread(this::acceptLoop);
-        acceptor.setName("kingbus-mysql-acceptor");
-        acceptor.start();
+        try {
+            acceptor = threads.newThread(this::acceptLoop);
+            nameThread(acceptor, "kingbus-mysql-acceptor");
+            acceptor.start();
+        } catch (RuntimeException e) {
+            server.close();
+            throw new IOException("Could not start the MySQL listener thread: " + e, e);
+        }
     }
 
     private void acceptLoop() {
@@ -75,19 +87,39 @@ public final class MysqlServer implements AutoCloseable {
                 continue;
             }
             ClientSession session = new ClientSession(this, client, connectionIds.incrementAndGet());
-            boolean refused = sessions.size() >= settings.maxConnections();
-            if (!refused) {
-                sessions.add(session);
-            }
             try {
+                boolean refused = sessions.size() >= settings.maxConnections();
                 Thread thread = threads.newThread(refused ? session::refuseTooMany : session::run);
-                thread.setName("kingbus-mysql-" + session.connectionId());
+                if (thread == null) {
+                    throw new IllegalStateException("the thread factory gave no thread");
+                }
+                nameThread(thread, "kingbus-mysql-" + session.connectionId());
+                if (!refused) {
+                    sessions.put(session, thread);
+                }
                 thread.start();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "No thread for a MySQL connection", e);
+                LOG.log(Level.WARNING, "No thread for a MySQL connection from " + client.getRemoteSocketAddress(), e);
                 sessions.remove(session);
-                session.closeQuietly();
+                closeQuietly(client);
             }
+        }
+    }
+
+    /** Names a thread for thread dumps; a managed thread may refuse, which is harmless. */
+    private static void nameThread(Thread thread, String name) {
+        try {
+            thread.setName(name);
+        } catch (SecurityException e) {
+            LOG.log(Level.FINE, "setName", e);
+        }
+    }
+
+    private static void closeQuietly(Socket client) {
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "close", e);
         }
     }
 
@@ -118,8 +150,13 @@ public final class MysqlServer implements AutoCloseable {
     }
 
     /** The replicas registered on this node (COM_REGISTER_SLAVE) that are dumping now. */
-    java.util.List<ClientSession> replicas() {
-        return sessions.stream().filter(ClientSession::isDumping).toList();
+    List<ClientSession> replicas() {
+        return sessions.keySet().stream().filter(ClientSession::isDumping).toList();
+    }
+
+    /** True once {@link #close()} has begun: sessions end their dumps. */
+    boolean isClosing() {
+        return closed;
     }
 
     public int boundPort() {
@@ -161,15 +198,26 @@ public final class MysqlServer implements AutoCloseable {
                 LOG.log(Level.FINE, "close", e);
             }
         }
-        for (ClientSession session : sessions) {
-            session.closeQuietly();
-        }
+        List<Thread> running = new ArrayList<>();
         Thread a = acceptor;
         if (a != null) {
+            running.add(a);
+        }
+        for (Map.Entry<ClientSession, Thread> session : sessions.entrySet()) {
+            session.getKey().closeQuietly();
+            session.getValue().interrupt();
+            running.add(session.getValue());
+        }
+        long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+        for (Thread thread : running) {
             try {
-                a.join(5000);
+                thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                break;
+            }
+            if (thread.isAlive()) {
+                LOG.warning("Thread " + thread.getName() + " did not end within " + CLOSE_TIMEOUT.toSeconds() + " s");
             }
         }
         LOG.info("MySQL listener closed");

@@ -101,15 +101,37 @@ final class QueryResponder {
             String name = assignment.substring(0, eq).trim();
             String value = assignment.substring(eq + 1).trim();
             if (name.startsWith("@") && !name.startsWith("@@")) {
-                session.userVariables().put(name.substring(1).toLowerCase(Locale.ROOT), evaluate(value));
+                String variable = unquoteName(name.substring(1)).toLowerCase(Locale.ROOT);
+                String evaluated = evaluate(value);
+                if (evaluated == null) {
+                    session.userVariables().remove(variable);
+                } else {
+                    session.userVariables().put(variable, evaluated);
+                }
             }
         }
         session.send(io, Packets.ok());
     }
 
-    /** The value of a SET's right-hand side: a quoted string, a system variable or a bare literal. */
+    /** {@code @`name`} and {@code @'name'} name the same variable as {@code @name}. */
+    private static String unquoteName(String name) {
+        String n = name.trim();
+        if (n.length() >= 2 && (n.charAt(0) == '`' || n.charAt(0) == '\'' || n.charAt(0) == '"')
+                && n.charAt(n.length() - 1) == n.charAt(0)) {
+            return n.substring(1, n.length() - 1);
+        }
+        return n;
+    }
+
+    /**
+     * The value of a SET's right-hand side: a quoted string, a system variable, NULL (null: the
+     * variable is unset) or a bare literal.
+     */
     private String evaluate(String expression) {
         String e = expression.trim();
+        if (e.equalsIgnoreCase("NULL")) {
+            return null;
+        }
         if (e.length() >= 2 && (e.startsWith("'") && e.endsWith("'") || e.startsWith("\"") && e.endsWith("\""))) {
             return e.substring(1, e.length() - 1).replace("''", "'");
         }
@@ -165,7 +187,7 @@ final class QueryResponder {
                 String name = expression.substring(2).replaceFirst("(?i)^(global|session|local)\\.", "");
                 values.add(ServerVariables.get(server, name).orElse(null));
             } else {
-                values.add(session.userVariables().get(expression.substring(1).toLowerCase(Locale.ROOT)));
+                values.add(session.userVariables().get(unquoteName(expression.substring(1)).toLowerCase(Locale.ROOT)));
             }
         }
         ResultSetWriter result = new ResultSetWriter(columns);
@@ -237,21 +259,26 @@ final class QueryResponder {
         }
         GtidList state = file.get().startState();
         long from = file.get().firstPosition();
-        if (position <= from) {
-            return Optional.of(state.perDomain());
+        long at = Math.max(position, BinlogFile.BIN_LOG_HEADER_SIZE);
+        if (at <= from) {
+            return at == from || from == BinlogFile.BIN_LOG_HEADER_SIZE ? Optional.of(state.perDomain())
+                    : Optional.empty();
         }
+        boolean boundary = false;
         try (EventCursor cursor = server.store().open(fileName, from)) {
             for (StoredEvent event = cursor.next(); event != null && event.file().equals(fileName)
-                    && event.position() < position; event = cursor.next()) {
+                    && event.position() < at; event = cursor.next()) {
                 byte[] bytes = event.bytes();
                 if (LogEvent.type(bytes) == LogEvent.GTID_EVENT) {
                     state = state.with(new MariadbGtid(LogEvent.gtidDomain(bytes), LogEvent.serverId(bytes),
                             LogEvent.gtidSequence(bytes)));
                 }
+                boundary = event.endPosition() == at;
             }
         } catch (BinlogUnavailableException e) {
             return Optional.empty();
         }
-        return Optional.of(state.perDomain());
+        // MariaDB answers NULL (with a warning) for a position that is not an event boundary.
+        return boundary ? Optional.of(state.perDomain()) : Optional.empty();
     }
 }

@@ -111,6 +111,8 @@ public final class BinlogSyncer implements AutoCloseable {
     private volatile State state = State.STOPPED;
     private volatile String lastError;
     private volatile String lastReceivedGtid;
+    /** Master timestamp (seconds) of the last event received, and when it was received (millis). */
+    private volatile long lastEventTimestamp = -1;
     private volatile boolean running;
     private volatile BinaryLogClient client;
     private Thread connectionThread;
@@ -175,6 +177,18 @@ public final class BinlogSyncer implements AutoCloseable {
 
     public String lastReceivedGtid() {
         return lastReceivedGtid;
+    }
+
+    /**
+     * Seconds between the master writing the last event received and now, like a replica's
+     * Seconds_Behind_Master (0 when idle and caught up, heartbeats keep it fresh); -1 before any event.
+     */
+    public long lagSeconds() {
+        long timestamp = lastEventTimestamp;
+        if (timestamp < 0) {
+            return -1;
+        }
+        return Math.max(0, System.currentTimeMillis() / 1000 - timestamp);
     }
 
     public long eventsReceived() {
@@ -379,6 +393,12 @@ public final class BinlogSyncer implements AutoCloseable {
 
         private void accept(byte[] e) {
             int type = LogEvent.type(e);
+            long timestamp = LogEvent.uint32(e, LogEvent.TIMESTAMP_OFFSET);
+            if (type == LogEvent.HEARTBEAT_LOG_EVENT || timestamp == 0) {
+                lastEventTimestamp = System.currentTimeMillis() / 1000; // the master has nothing newer
+            } else {
+                lastEventTimestamp = timestamp;
+            }
             if (type == LogEvent.HEARTBEAT_LOG_EVENT) {
                 return;
             }
