@@ -31,8 +31,12 @@ import kingbus.store.BinlogReader;
 public final class MysqlServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(MysqlServer.class.getName());
-    /** Largest packet accepted from a client: commands are small; this refuses absurd length prefixes. */
-    static final int MAX_CLIENT_PAYLOAD = 16 << 20;
+    /**
+     * Largest payload accepted from a client (MariaDB's max_allowed_packet for what it reads):
+     * replication commands and queries are small, so a longer length prefix is refused before any
+     * of it is read.
+     */
+    static final int MAX_CLIENT_PAYLOAD = 1 << 20;
     /** How long {@link #close()} waits for the listener and session threads to end. */
     static final java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(5);
 

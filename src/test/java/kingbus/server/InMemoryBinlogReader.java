@@ -54,6 +54,16 @@ final class InMemoryBinlogReader implements BinlogReader {
         this.nextFile = firstFile;
     }
 
+    /** Sets the GTID state before the first event appended (the store starts after a purge). */
+    void startWith(GtidList startState) {
+        lock.lock();
+        try {
+            state = startState;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Appends one whole event (raw bytes as the master wrote it) and commits it. */
     void append(byte[] event) {
         lock.lock();
@@ -217,7 +227,7 @@ final class InMemoryBinlogReader implements BinlogReader {
      */
     static List<byte[]> transcriptFileEvents(List<String> lines) {
         List<byte[]> events = new ArrayList<>();
-        for (int i = 0; i < lines.size() - 1; i++) {
+        for (int i = firstDumpStream(lines); i < lines.size() - 1; i++) {
             String line = lines.get(i);
             if (line.startsWith("--- stream")) {
                 break;
@@ -234,7 +244,7 @@ final class InMemoryBinlogReader implements BinlogReader {
     /** Every artificial and file event of the first TCP stream, in order, without the OK byte. */
     static List<byte[]> transcriptStream(List<String> lines) {
         List<byte[]> events = new ArrayList<>();
-        for (int i = 0; i < lines.size() - 1; i++) {
+        for (int i = firstDumpStream(lines); i < lines.size() - 1; i++) {
             String line = lines.get(i);
             if (line.startsWith("--- stream")) {
                 break;
@@ -244,6 +254,19 @@ final class InMemoryBinlogReader implements BinlogReader {
             }
         }
         return events;
+    }
+
+    /** The line where the first TCP stream with a COM_BINLOG_DUMP begins. */
+    private static int firstDumpStream(List<String> lines) {
+        int start = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("=== TCP stream")) {
+                start = i;
+            } else if (lines.get(i).contains("C> COM_BINLOG_DUMP")) {
+                return start;
+            }
+        }
+        throw new IllegalArgumentException("no COM_BINLOG_DUMP in the transcript");
     }
 
     static String describe(byte[] event) {

@@ -1,0 +1,187 @@
+package kingbus.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import kingbus.testing.KingbusProcess;
+import kingbus.testing.MariaDb;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Chaos under load: a 3-node cluster while a node (the leader more often than not) is killed with
+ * SIGKILL again and again, then restarted on its data. At the end the replica equals the master,
+ * with every transaction exactly once. Measures leader failover (kill until the new leader's syncer
+ * streams) and the replica's longest stall.
+ *
+ * <p>CI runs a short version; {@code bench/chaos.sh} runs {@code -Dkingbus.chaos.kills=20} with
+ * 10-20 s between kills and appends the result to docs/BENCHMARKS.md
+ * ({@code -Dkingbus.chaos.report=docs/BENCHMARKS.md}).
+ */
+class ChaosIT {
+
+    private static final int KILLS = Integer.getInteger("kingbus.chaos.kills", 3);
+    private static final int MIN_INTERVAL = Integer.getInteger("kingbus.chaos.min-interval-seconds", 3);
+    private static final int MAX_INTERVAL = Integer.getInteger("kingbus.chaos.max-interval-seconds", 5);
+    private static final long SEED = Long.getLong("kingbus.chaos.seed", 20261124L);
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    private <T extends AutoCloseable> T keep(T resource) {
+        resources.add(0, resource);
+        return resource;
+    }
+
+    @AfterEach
+    void cleanUp() {
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                System.err.println("cleanup: " + e);
+            }
+        }
+    }
+
+    @Test
+    void killsUnderLoadLoseAndDoubleNothing() throws Exception {
+        Random random = new Random(SEED);
+        MariaDb master = keep(MariaDb.start(1));
+        MariaDb replica = keep(MariaDb.start(2));
+        master.execute("CREATE DATABASE chaos", "CREATE TABLE chaos.t (id BIGINT PRIMARY KEY, v VARCHAR(64))");
+        List<KingbusProcess> nodes = KingbusProcess.cluster(master, 3);
+        nodes.forEach(this::keep);
+        nodes.forEach(KingbusProcess::start);
+        nodes.forEach(KingbusProcess::awaitReady);
+        KingbusProcess served = nodes.get(2);
+        replica.replicateFrom(served.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
+
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger written = new AtomicInteger();
+        CompletableFuture<Void> workload = CompletableFuture.runAsync(() -> write(master, writing, written));
+        AtomicLong longestStallMillis = new AtomicLong();
+        AtomicBoolean watching = new AtomicBoolean(true);
+        CompletableFuture<Void> watcher = CompletableFuture.runAsync(() -> watchStalls(replica, watching,
+                longestStallMillis));
+
+        List<Double> failovers = new ArrayList<>();
+        int leaderKills = 0;
+        for (int kill = 1; kill <= KILLS; kill++) {
+            Thread.sleep(TimeUnit.SECONDS.toMillis(MIN_INTERVAL + random.nextInt(MAX_INTERVAL - MIN_INTERVAL + 1)));
+            KingbusProcess leader = leaderOf(nodes);
+            boolean killLeader = random.nextInt(100) < 60;
+            KingbusProcess victim = killLeader ? leader
+                    : nodes.stream().filter(n -> n != leader).toList().get(random.nextInt(2));
+            long killedAt = System.nanoTime();
+            victim.kill9();
+            if (victim == leader) {
+                leaderKills++;
+                Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> nodes.stream().anyMatch(n -> n != victim && n.isAlive()
+                                && n.get("/health/ready").body().contains("\"syncer\":\"STREAMING\"")
+                                && n.role().equals("leader")));
+                failovers.add((System.nanoTime() - killedAt) / 1e9);
+            }
+            victim.start().awaitReady();
+        }
+        writing.set(false);
+        workload.get(60, TimeUnit.SECONDS);
+        String end = master.gtidBinlogPos();
+        replica.awaitSlavePos(end, Duration.ofSeconds(120));
+        watching.set(false);
+        watcher.get(10, TimeUnit.SECONDS);
+
+        assertThat(replica.checksums()).isEqualTo(master.checksums());
+        assertThat(replica.queryString("SELECT COUNT(*) FROM chaos.t")).isEqualTo(String.valueOf(written.get()));
+        assertThat(replica.slaveStatus().get("Last_SQL_Errno")).isEqualTo("0");
+
+        String result = String.format("%s | %d kills (%d of the leader), interval %d-%d s, seed %d | %d transactions"
+                + " | failover kill->new leader streaming: %s | longest replica stall %.1f s | replica = master, 0 lost,"
+                + " 0 doubled |", LocalDate.now(), KILLS, leaderKills, MIN_INTERVAL, MAX_INTERVAL, SEED, written.get(),
+                describe(failovers), longestStallMillis.get() / 1000.0);
+        System.out.println("CHAOS RESULT: " + result);
+        String report = System.getProperty("kingbus.chaos.report");
+        if (report != null) {
+            append(Path.of(report), "| " + result + "\n");
+        }
+    }
+
+    private static String describe(List<Double> seconds) {
+        if (seconds.isEmpty()) {
+            return "-";
+        }
+        double max = seconds.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        double avg = seconds.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        return String.format("avg %.2f s, max %.2f s (n=%d)", avg, max, seconds.size());
+    }
+
+    private static void append(Path file, String line) throws IOException {
+        Files.writeString(file, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    private static KingbusProcess leaderOf(List<KingbusProcess> nodes) {
+        return Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> nodes.stream().filter(n -> n.isAlive() && n.role().equals("leader")).findFirst()
+                        .orElse(null), n -> n != null);
+    }
+
+    /** Samples the replica's position; the longest time it did not move while the master was ahead. */
+    private static void watchStalls(MariaDb replica, AtomicBoolean watching, AtomicLong longest) {
+        String last = "";
+        long since = System.nanoTime();
+        while (watching.get()) {
+            try {
+                String now = replica.gtidSlavePos();
+                if (!now.equals(last)) {
+                    last = now;
+                    since = System.nanoTime();
+                } else {
+                    longest.accumulateAndGet((System.nanoTime() - since) / 1_000_000, Math::max);
+                }
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                // the replica may be briefly unreachable; keep sampling
+            }
+        }
+    }
+
+    private static void write(MariaDb master, AtomicBoolean writing, AtomicInteger written) {
+        try (Connection c = master.connect();
+                PreparedStatement insert = c.prepareStatement("INSERT INTO chaos.t VALUES (?, ?)")) {
+            long id = 0;
+            while (writing.get()) {
+                insert.setLong(1, ++id);
+                insert.setString(2, "row-" + id);
+                insert.executeUpdate();
+                written.incrementAndGet();
+                if (id % 50 == 0) {
+                    Thread.sleep(20); // a steady load the replica can follow, not a flood
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
