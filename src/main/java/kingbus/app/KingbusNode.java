@@ -113,7 +113,8 @@ public class KingbusNode {
 
     private Optional<BinlogSyncer.ResumePoint> committedEnd() {
         Optional<BinlogFile> last = store.lastFile();
-        return last.map(f -> new BinlogSyncer.ResumePoint(f.name(), f.endPosition()));
+        String gtidPosition = store.gtidState().perDomain().toString();
+        return last.map(f -> new BinlogSyncer.ResumePoint(f.name(), f.endPosition(), gtidPosition));
     }
 
     /**

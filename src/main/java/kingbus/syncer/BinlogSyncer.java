@@ -39,7 +39,7 @@ import kingbus.raft.EntryCodec;
  *
  * <h2>What it does</h2>
  * Connects with mysql-binlog-connector-java (MariaDB capability 4, ANNOTATE_ROWS requested, the
- * master's checksum accepted) and asks for the binlog right after the committed end of the store
+ * master's checksum accepted) in MariaDB GTID mode from the committed GTID position of the store
  * ({@link ResumePoint}); with an empty store it starts at the master's first binlog file, position
  * 4, so every file is held whole. Each event is checked (position continuity, CRC32 when the file
  * has checksums) before it is grouped. Complete units go through a bounded queue to a proposer
@@ -59,8 +59,15 @@ public final class BinlogSyncer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BinlogSyncer.class.getName());
     private static final int MAX_QUEUED_BYTES = 64 << 20;
 
-    /** Where the committed binlog ends: the syncer continues from here. */
-    public record ResumePoint(String file, long position) {}
+    /**
+     * Where the committed binlog ends: the syncer continues from here.
+     *
+     * @param file the newest file held
+     * @param position its end
+     * @param gtidPosition the committed GTID position, one GTID per domain ({@code 0-1-42,1-2-7}), or
+     *     empty when no transaction is held yet
+     */
+    public record ResumePoint(String file, long position, String gtidPosition) {}
 
     /** Proposes a Raft entry; the future is true when committed (appended or duplicate), false when rejected. */
     @FunctionalInterface
@@ -217,7 +224,7 @@ public final class BinlogSyncer implements AutoCloseable {
             try {
                 ResumePoint start = committedEnd.get().orElse(null);
                 if (start == null) {
-                    start = new ResumePoint(firstBinlogFile(), 4);
+                    start = new ResumePoint(firstBinlogFile(), 4, "");
                 }
                 session = new Session(start);
                 session.run();
@@ -325,9 +332,12 @@ public final class BinlogSyncer implements AutoCloseable {
         private boolean streamedSomething;
         private Thread proposerThread;
 
+        private final String gtidPosition;
+
         Session(ResumePoint start) {
             this.file = start.file();
             this.expectedPosition = start.position();
+            this.gtidPosition = start.gtidPosition();
         }
 
         void run() throws Exception {
@@ -337,8 +347,16 @@ public final class BinlogSyncer implements AutoCloseable {
             c.setKeepAlive(false);
             c.setHeartbeatInterval(settings.heartbeat().toMillis());
             c.setUseSendAnnotateRowsEvent(true);
-            c.setBinlogFilename(file);
-            c.setBinlogPosition(expectedPosition);
+            if (gtidPosition.isEmpty()) {
+                // Nothing held yet: the master's first file from position 4, so every file is held whole.
+                c.setBinlogFilename(file);
+                c.setBinlogPosition(expectedPosition);
+            } else {
+                // MariaDB GTID mode (@slave_connect_state): the master resends the file's header events
+                // and starts right after our last committed transaction; events before our end position
+                // are dropped by position, so the files stay byte-identical.
+                c.setGtidSet(gtidPosition);
+            }
             c.setEventDeserializer(new RawCapture());
             c.registerEventListener(this::onEvent);
             c.registerLifecycleListener(new BinaryLogClient.AbstractLifecycleListener() {
@@ -361,7 +379,8 @@ public final class BinlogSyncer implements AutoCloseable {
             proposerThread = threads.newThread(this::runProposer);
             proposerThread.setName("kingbus-syncer-proposer");
             proposerThread.start();
-            LOG.info(() -> "Connecting to master " + master() + " at " + file + ":" + expectedPosition);
+            LOG.info(() -> "Connecting to master " + master() + " at " + file + ":" + expectedPosition
+                    + (gtidPosition.isEmpty() ? "" : " (GTID position '" + gtidPosition + "')"));
             c.connect(); // blocks until the connection ends
             Throwable ended = failure;
             if (ended instanceof Exception e) {

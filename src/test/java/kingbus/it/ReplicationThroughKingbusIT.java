@@ -152,7 +152,7 @@ class ReplicationThroughKingbusIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void binlogReaderWithStopNeverFollowsNewWrites() throws Exception {
         Path output = Files.createTempFile("kingbus-stop-never", ".sql");
         Process follower = BinlogTool.followDecoded(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
@@ -171,7 +171,7 @@ class ReplicationThroughKingbusIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void kingbusKilledWithSigkillRecoversAndTheReplicaReconnects() throws Exception {
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicInteger written = new AtomicInteger();
@@ -205,7 +205,19 @@ class ReplicationThroughKingbusIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
+    void masterRestartIsFollowedWithoutLosingTheReplica() {
+        long dumpsBefore = dumpsStarted();
+        master.restart();
+        master.execute("INSERT INTO shop.customers (name, tag) VALUES ('after-master-restart', 'm')");
+        assertReplicaEqualsMaster();
+        assertThat(dumpsStarted()).as("the replica's dump on Kingbus survived the master's restart")
+                .isEqualTo(dumpsBefore);
+        assertThat(master.binaryLogs()).as("the restart rotated the master's binlog").hasSizeGreaterThan(2);
+    }
+
+    @Test
+    @Order(7)
     void stoppedReplicaResumesFromItsOwnPosition() {
         replica.execute("STOP SLAVE");
         String stoppedAt = replica.gtidSlavePos();
@@ -216,7 +228,7 @@ class ReplicationThroughKingbusIT {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void wrongPasswordGetsAccessDenied() {
         try (Connection ignored = kingbusConnection(KingbusProcess.REPLICA_USER, "not-the-password")) {
             throw new AssertionError("a wrong password was accepted");
@@ -234,7 +246,7 @@ class ReplicationThroughKingbusIT {
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void replicaAskingForAnUnknownDomainGets1236NamingIt() {
         try (MariaDb stranger = MariaDb.start(3)) {
             stranger.execute("SET GLOBAL gtid_slave_pos = '7-1-5'");
@@ -246,7 +258,7 @@ class ReplicationThroughKingbusIT {
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void replicaWithAWrongPasswordStopsWith1045() {
         try (MariaDb stranger = MariaDb.start(4)) {
             stranger.replicateFrom(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER, "wrong");
@@ -256,7 +268,7 @@ class ReplicationThroughKingbusIT {
     }
 
     @Test
-    @Order(9)
+    @Order(11)
     void masterRefusingKingbusLeavesItUpButNotReady() {
         try (KingbusProcess refused = KingbusProcess.forMaster(master,
                 Map.of("KINGBUS_MASTER_PASSWORD", "not-the-repl-password")).start()) {
@@ -270,7 +282,7 @@ class ReplicationThroughKingbusIT {
     }
 
     @Test
-    @Order(10)
+    @Order(12)
     void badSettingKeepsTheNodeUpAndNotReadyWithTheReason() {
         try (KingbusProcess bad = KingbusProcess.create(Map.of("KINGBUS_MYSQL_PORT", "70000")).start()) {
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> bad.get("/health/ready").statusCode() == 503);
@@ -280,7 +292,7 @@ class ReplicationThroughKingbusIT {
     }
 
     @Test
-    @Order(11)
+    @Order(13)
     void adminApiNeedsCredentials() {
         assertThat(kingbus.get("/api/v1/cluster").statusCode()).isEqualTo(401);
         var authorized = kingbus.request(java.net.http.HttpRequest.newBuilder(

@@ -153,6 +153,10 @@ class MysqlServerTest {
                 + "@source_binlog_checksum= @@global.binlog_checksum").isOk()).isTrue();
         assertThat(client.query("SELECT @source_binlog_checksum").value()).isEqualTo("CRC32");
         assertThat(client.query("SELECT @@server_id").value()).isEqualTo("1");
+        assertThat(client.query("select @@version_comment limit 1").value()).isEqualTo("Kingbus binlog server");
+        assertThat(client.query("SET @a='x', @b=2").isOk()).isTrue();
+        assertThat(client.query("SET @a=NULL").isOk()).isTrue();
+        assertThat(client.query("SELECT @a, @b").rows()).containsExactly(java.util.Arrays.asList(null, "2"));
         assertThat(client.query("SELECT @@GLOBAL.gtid_binlog_pos").value()).isEqualTo("0-1-9");
         assertThat(client.query("SELECT @@gtid_current_pos").value()).isEqualTo("0-1-9");
         assertThat(client.query("SELECT @@global.log_bin").value()).isEqualTo("ON");

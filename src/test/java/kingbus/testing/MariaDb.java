@@ -293,6 +293,16 @@ public final class MariaDb implements AutoCloseable {
         return result;
     }
 
+    /** Stops mariadbd cleanly and starts it again on the same data and port. */
+    public void restart() {
+        try {
+            Processes.stop(process, 60);
+            launch();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Stops mariadbd (SIGTERM by PID, SIGKILL after 60 s) and deletes its directory. */
     @Override
     public void close() {
