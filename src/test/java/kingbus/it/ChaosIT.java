@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import org.awaitility.Awaitility;
@@ -42,22 +43,15 @@ class ChaosIT {
     private static final int MAX_INTERVAL = Integer.getInteger("kingbus.chaos.max-interval-seconds", 5);
     private static final long SEED = Long.getLong("kingbus.chaos.seed", 20261124L);
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Cleanup cleanup = new Cleanup();
 
     private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(0, resource);
-        return resource;
+        return cleanup.add(resource);
     }
 
     @AfterEach
     void cleanUp() {
-        for (AutoCloseable resource : resources) {
-            try {
-                resource.close();
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
+        cleanup.close();
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import kingbus.testing.BinlogTool;
+import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.Processes;
@@ -31,22 +32,15 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterFailoverIT {
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Cleanup cleanup = new Cleanup();
 
     private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(0, resource);
-        return resource;
+        return cleanup.add(resource);
     }
 
     @AfterEach
     void cleanUp() {
-        for (AutoCloseable resource : resources) {
-            try {
-                resource.close();
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
+        cleanup.close();
     }
 
     private final List<KingbusProcess> nodes = new ArrayList<>();
@@ -54,9 +48,19 @@ class ClusterFailoverIT {
 
     @Test
     void leaderKilledUnderLoadLosesAndDoublesNothing() throws Exception {
+        withDiagnostics(this::failover);
+    }
+
+    @FunctionalInterface
+    private interface Scenario {
+        void run() throws Exception;
+    }
+
+    /** Runs a scenario; on failure prints every node's readiness and log tail and every replica's status. */
+    private void withDiagnostics(Scenario scenario) throws Exception {
         try {
-            failover();
-        } catch (Throwable e) {
+            scenario.run();
+        } catch (Exception | AssertionError e) {
             for (KingbusProcess node : nodes) {
                 String ready = node.isAlive() ? node.get("/health/ready").body() : "(dead)";
                 System.err.println("===== node " + node.nodeName() + " " + ready + "\n" + node.logTail());
@@ -150,20 +154,13 @@ class ClusterFailoverIT {
 
     @Test
     void largeTransactionCutByLeaderDeathIsNeverServedHalfAndAMinorityServesNothingNew() throws Exception {
-        try {
-            largeTransactionAndMinority();
-        } catch (Throwable e) {
-            for (KingbusProcess node : nodes) {
-                String ready = node.isAlive() ? node.get("/health/ready").body() : "(dead)";
-                System.err.println("===== node " + node.nodeName() + " " + ready + "\n" + node.logTail());
-            }
-            throw e;
-        }
+        withDiagnostics(this::largeTransactionAndMinority);
     }
 
     private void largeTransactionAndMinority() throws Exception {
         MariaDb master = keep(MariaDb.start(1));
         MariaDb replica = keep(MariaDb.start(2));
+        replicas.add(replica);
         master.execute("CREATE DATABASE big", "CREATE TABLE big.rows (id INT PRIMARY KEY, pad CHAR(100))");
         nodes.addAll(KingbusProcess.cluster(master, 3));
         nodes.forEach(this::keep);

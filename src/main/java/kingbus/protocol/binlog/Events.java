@@ -128,4 +128,18 @@ public final class Events {
         }
         return event;
     }
+
+    /** The GTIDs a GTID_LIST_EVENT lists (count int<4>, then domain int<4>, server int<4>, seq int<8> each). */
+    public static GtidList readGtidList(byte[] event) {
+        int at = LogEvent.LOG_EVENT_HEADER_LEN;
+        long count = LogEvent.uint32(event, at) & GTID_LIST_COUNT_MASK;
+        at += 4;
+        java.util.List<MariadbGtid> gtids = new java.util.ArrayList<>();
+        for (long i = 0; i < count; i++) {
+            long sequence = LogEvent.uint32(event, at + 8) | LogEvent.uint32(event, at + 12) << 32;
+            gtids.add(new MariadbGtid(LogEvent.uint32(event, at), LogEvent.uint32(event, at + 4), sequence));
+            at += GTID_LIST_ENTRY_LEN;
+        }
+        return GtidList.of(gtids);
+    }
 }
