@@ -83,9 +83,7 @@ class ClusterFailoverIT {
         nodes.forEach(this::keep);
         nodes.forEach(KingbusProcess::start);
         nodes.forEach(KingbusProcess::awaitReady);
-        KingbusProcess leader = Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> nodes.stream().filter(n -> n.role().equals("leader")).findFirst().orElse(null),
-                        n -> n != null);
+        KingbusProcess leader = KingbusProcess.leaderOf(nodes);
         KingbusProcess follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
         onFollower.replicateFrom(follower.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
         onLeader.replicateFrom(leader.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
@@ -166,9 +164,7 @@ class ClusterFailoverIT {
         nodes.forEach(this::keep);
         nodes.forEach(KingbusProcess::start);
         nodes.forEach(KingbusProcess::awaitReady);
-        KingbusProcess leader = Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> nodes.stream().filter(n -> n.role().equals("leader")).findFirst().orElse(null),
-                        n -> n != null);
+        KingbusProcess leader = KingbusProcess.leaderOf(nodes);
         List<KingbusProcess> followers = nodes.stream().filter(n -> n != leader).toList();
         replica.replicateFrom(followers.get(0).mysqlPort(), KingbusProcess.REPLICA_USER,
                 KingbusProcess.REPLICA_PASSWORD);

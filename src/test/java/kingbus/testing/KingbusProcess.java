@@ -98,6 +98,14 @@ public final class KingbusProcess implements AutoCloseable {
         }
     }
 
+    /** The live node that reports itself Raft leader, waiting up to a minute for one. */
+    public static KingbusProcess leaderOf(List<KingbusProcess> nodes) {
+        return Awaitility.await("a Raft leader among " + nodes.size() + " nodes").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> nodes.stream().filter(n -> n.isAlive() && n.role().equals("leader")).findFirst()
+                        .orElse(null), n -> n != null);
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }
