@@ -46,7 +46,11 @@ public class AdminResource {
             if (id.equals(raft.nodeId())) {
                 member.add("appliedIndex", raft.lastApplied());
             } else if (matched.containsKey(id)) {
-                member.add("matchIndex", matched.get(id)); // known on the leader only
+                // On the leader: a follower has applied at least what it acknowledged and knew committed.
+                member.add("matchIndex", matched.get(id));
+                member.add("appliedIndex", Math.min(matched.get(id), raft.commitIndex()));
+            } else if (id.equals(leader)) {
+                member.add("appliedIndex", raft.knownCommitIndex()); // the leader applies as it commits
             }
             members.add(member);
         }
@@ -54,8 +58,9 @@ public class AdminResource {
                 .add("node", raft.nodeId())
                 .add("leader", leader == null ? "" : leader)
                 .add("term", raft.term())
-                .add("commitIndex", raft.commitIndex())
+                .add("commitIndex", raft.knownCommitIndex())
                 .add("appliedIndex", raft.lastApplied())
+                .add("applyLagMillis", raft.applyLagMillis())
                 .add("members", members)
                 .build();
     }

@@ -17,6 +17,8 @@ import kingbus.config.KingbusConfig;
 /**
  * HTTP Basic authentication for every admin endpoint, against {@code kingbus.admin.user} /
  * {@code kingbus.admin.password}. An empty admin password disables the API (every call is 401).
+ * When HTTPS is configured ({@code HTTPS_PORT}), clear-text requests get 403 before any
+ * credential is looked at.
  * Passwords are compared in constant time and never logged.
  *
  * <p>Stateless; thread-safe.
@@ -32,6 +34,16 @@ public class BasicAuthFilter implements ContainerRequestFilter {
 
     @Override
     public void filter(ContainerRequestContext request) {
+        if (config.tlsEnabled() && !request.getSecurityContext().isSecure()) {
+            String https = "https://" + request.getUriInfo().getRequestUri().getHost() + ":" + config.httpsPort()
+                    + request.getUriInfo().getRequestUri().getRawPath();
+            request.abortWith(Response.status(Response.Status.FORBIDDEN).type(MediaType.APPLICATION_JSON)
+                    .entity(Json.createObjectBuilder().add("error", 403)
+                            .add("message", "TLS is configured: the admin API is served over HTTPS only, at " + https)
+                            .build().toString())
+                    .build());
+            return;
+        }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         if (config.adminPassword().isEmpty()) {
             request.abortWith(unauthorized("The admin API is disabled: kingbus.admin.password is not set"));

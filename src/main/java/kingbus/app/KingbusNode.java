@@ -23,6 +23,7 @@ import kingbus.server.ServerSettings;
 import kingbus.store.AppendResult;
 import kingbus.store.BinlogFile;
 import kingbus.store.BinlogStore;
+import kingbus.store.StoreCorruptException;
 import kingbus.syncer.BinlogSyncer;
 
 /**
@@ -57,13 +58,19 @@ public class KingbusNode {
     private volatile List<String> startupProblems = List.of();
     private volatile boolean started;
     private volatile boolean syncerPaused;
+    private volatile String storeDamage;
 
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object event) {
         try {
             start();
         } catch (Exception | LinkageError e) {
             String problem = "Kingbus failed to start: " + e.getMessage();
-            LOG.log(Level.SEVERE, problem, e);
+            if (e instanceof StoreCorruptException) {
+                storeDamage = e.getMessage();
+                LOG.severe(problem); // the message says it all; no stack trace
+            } else {
+                LOG.log(Level.SEVERE, problem, e);
+            }
             startupProblems = List.of(problem);
             stopParts();
         } finally {
@@ -84,7 +91,7 @@ public class KingbusNode {
         raft = new RaftNode(new RaftNode.Settings(config.nodeName(), members,
                 config.dataDir().resolve(config.nodeName()).resolve("raft"), config.raftMaxLogBytes()), store);
         raft.addRoleListener(role -> executor.submit(this::onLeadershipChange));
-        raft.start();
+        startRaft();
 
         if (config.replicaPassword().isEmpty()) {
             LOG.warning("kingbus.replica.password is empty: replicas log in as '" + config.replicaUser()
@@ -108,7 +115,38 @@ public class KingbusNode {
                     threads);
             executor.submit(this::onLeadershipChange);
         }
+        BinlogStore opened = store;
+        executor.submit(() -> {
+            long begin = System.nanoTime();
+            if (opened.verifyAll()) {
+                LOG.info(() -> "Binlog store verified in full in "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin) + " ms");
+            }
+        });
         LOG.info(() -> "Kingbus node " + config.nodeName() + " started");
+    }
+
+    /**
+     * Joins the Raft group, retrying for a while when the port is not free yet (a node restarted
+     * right after kill -9 can find it held by connections of its previous life).
+     */
+    private void startRaft() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long backoffMillis = 250;
+        while (true) {
+            try {
+                raft.start();
+                return;
+            } catch (Exception e) {
+                raft.close();
+                if (System.nanoTime() > deadline || !String.valueOf(e.getMessage()).contains("port")) {
+                    throw e;
+                }
+                LOG.warning("Cannot join the Raft group yet (" + e.getMessage() + "); retrying");
+                Thread.sleep(backoffMillis); // bind retry backoff: there is no event to wait for
+                backoffMillis = Math.min(backoffMillis * 2, 4000);
+            }
+        }
     }
 
     private Optional<BinlogSyncer.ResumePoint> committedEnd() {
@@ -200,6 +238,18 @@ public class KingbusNode {
     /** True once the start sequence has run (successfully or not). */
     public boolean isStarted() {
         return started;
+    }
+
+    /**
+     * Damage found in the binlog store, at start or since (the node then serves nothing from it),
+     * naming the data directory and the record.
+     */
+    public Optional<String> storeDamage() {
+        BinlogStore st = store;
+        if (storeDamage == null && st != null && st.damage() != null) {
+            return Optional.of(st.damage().getMessage());
+        }
+        return Optional.ofNullable(storeDamage);
     }
 
     /** Why the node did not start, one line each; empty when it did. */

@@ -41,6 +41,9 @@ public class KingbusConfig {
     private final String raftMembers;
     private final String raftMaxLogBytes;
     private final String raftMaxEntryBytes;
+    private final String raftMaxApplyLagSeconds;
+    private final String tlsKeystore;
+    private final String httpsPort;
 
     /** For CDI's client proxy only. */
     protected KingbusConfig() {
@@ -64,6 +67,9 @@ public class KingbusConfig {
         this.raftMembers = null;
         this.raftMaxLogBytes = null;
         this.raftMaxEntryBytes = null;
+        this.raftMaxApplyLagSeconds = null;
+        this.tlsKeystore = null;
+        this.httpsPort = null;
     }
 
     /** Reads every setting from {@code source} (the application's MicroProfile Config in production). */
@@ -89,6 +95,10 @@ public class KingbusConfig {
         this.raftMembers = read(source, "kingbus.raft.members", "");
         this.raftMaxLogBytes = read(source, "kingbus.raft.max-log-bytes", "17179869184");
         this.raftMaxEntryBytes = read(source, "kingbus.raft.max-entry-bytes", "1048576");
+        this.raftMaxApplyLagSeconds = read(source, "kingbus.raft.max-apply-lag-seconds", "5");
+        // Liberty's own variables (server.xml), which Liberty also reads for its HTTPS endpoint.
+        this.tlsKeystore = read(source, "KINGBUS_TLS_KEYSTORE", "");
+        this.httpsPort = read(source, "HTTPS_PORT", "-1");
     }
 
     private static String read(Config source, String name, String defaultValue) {
@@ -113,6 +123,14 @@ public class KingbusConfig {
         checkRange(problems, "kingbus.master.heartbeat-seconds", masterHeartbeatSeconds, 1, 4_294_967);
         checkRange(problems, "kingbus.raft.max-log-bytes", raftMaxLogBytes, 1 << 20, Long.MAX_VALUE);
         checkRange(problems, "kingbus.raft.max-entry-bytes", raftMaxEntryBytes, 1024, 256L << 20);
+        checkRange(problems, "kingbus.raft.max-apply-lag-seconds", raftMaxApplyLagSeconds, 1, 86_400);
+        if (!httpsPort.equals("-1")) {
+            checkPort(problems, "HTTPS_PORT", httpsPort);
+            if (!tlsKeystore.isEmpty() && !java.nio.file.Files.isReadable(Path.of(tlsKeystore))) {
+                problems.add("KINGBUS_TLS_KEYSTORE='" + tlsKeystore + "' is not a readable file (HTTPS needs a PKCS12"
+                        + " keystore)");
+            }
+        }
         if (replicaUser.isBlank()) {
             problems.add("kingbus.replica.user must not be empty");
         }
@@ -210,6 +228,23 @@ public class KingbusConfig {
         return adminPassword;
     }
 
+    /**
+     * True when HTTPS is configured ({@code HTTPS_PORT} and {@code KINGBUS_TLS_KEYSTORE}): Liberty
+     * serves it on {@link #httpsPort()} and the admin API refuses clear-text requests.
+     */
+    public boolean tlsEnabled() {
+        return httpsPort() > 0;
+    }
+
+    /** The HTTPS port from the {@code HTTPS_PORT} variable; -1 when HTTPS is off. */
+    public int httpsPort() {
+        try {
+            return Integer.parseInt(httpsPort.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     public int raftPort() {
         return Integer.parseInt(raftPort.trim());
     }
@@ -236,5 +271,13 @@ public class KingbusConfig {
 
     public int raftMaxEntryBytes() {
         return Integer.parseInt(raftMaxEntryBytes.trim());
+    }
+
+    /**
+     * How long a follower may know of committed entries it has not applied before it reports not
+     * ready (it is catching up, so replicas should be sent elsewhere).
+     */
+    public Duration raftMaxApplyLag() {
+        return Duration.ofSeconds(Long.parseLong(raftMaxApplyLagSeconds.trim()));
     }
 }

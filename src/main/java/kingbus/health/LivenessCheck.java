@@ -5,11 +5,12 @@ import jakarta.inject.Inject;
 import kingbus.app.KingbusNode;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
 
 /**
- * Live means the process is worth keeping: it answers, and its start sequence did not leave it
- * without a store it had opened. A node that is merely not ready (no leader, master down, bad
+ * Live means the process is worth keeping: it answers, and its binlog store is not damaged (a
+ * damaged store needs an operator; the reason names the data directory). A node that is merely not ready (no leader, master down, bad
  * setting) is still live, so an orchestrator does not restart it in a loop.
  *
  * <p>Stateless; thread-safe.
@@ -23,9 +24,9 @@ public class LivenessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("kingbus-live")
-                .withData("started", node.isStarted())
-                .up()
-                .build();
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("kingbus-live")
+                .withData("started", node.isStarted());
+        node.storeDamage().ifPresent(damage -> response.withData("reason", damage));
+        return response.status(node.storeDamage().isEmpty()).build();
     }
 }

@@ -14,7 +14,9 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Ready means this node can serve replicas correct data: the settings are valid, the store is open,
- * it is a Raft member with a known leader, the MySQL listener is up, and, on the leader with a
+ * it is a Raft member with a known leader, it has applied what it knows to be committed (a follower
+ * behind for longer than {@code kingbus.raft.max-apply-lag-seconds} is catching up and not
+ * ready), the MySQL listener is up, and, on the leader with a
  * master configured, the syncer is not failing (e.g. refused credentials). Each reason for "not
  * ready" is in the response data.
  *
@@ -34,6 +36,7 @@ public class ReadinessCheck implements HealthCheck {
         if (!node.isStarted()) {
             reasons.add("still starting");
         }
+        node.storeDamage().filter(damage -> !reasons.toString().contains(damage)).ifPresent(reasons::add);
         boolean storeOpen = node.store().map(s -> s.isOpen()).orElse(false);
         response.withData("store", storeOpen ? "open" : "closed");
         if (!storeOpen && reasons.isEmpty()) {
@@ -44,9 +47,15 @@ public class ReadinessCheck implements HealthCheck {
             response.withData("raft.leader", String.valueOf(raft.leaderId()));
             response.withData("raft.role", raft.isLeader() ? "leader" : "follower");
             response.withData("raft.term", raft.term());
-            response.withData("raft.commitIndex", raft.commitIndex());
+            response.withData("raft.commitIndex", raft.knownCommitIndex());
+            response.withData("raft.appliedIndex", raft.lastApplied());
+            long lagMillis = raft.applyLagMillis();
+            response.withData("raft.applyLagMillis", lagMillis);
             if (!raft.hasLeader()) {
                 reasons.add("no Raft leader is known");
+            } else if (lagMillis > node.config().raftMaxApplyLag().toMillis()) {
+                reasons.add("catching up: applied Raft index " + raft.lastApplied() + " of " + raft.knownCommitIndex()
+                        + " committed, behind for " + lagMillis / 1000 + " s");
             }
         } else if (reasons.isEmpty()) {
             reasons.add("Raft is not running");

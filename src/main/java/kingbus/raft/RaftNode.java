@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
@@ -17,6 +18,7 @@ import org.jgroups.JChannel;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.Role;
 import org.jgroups.raft.RaftHandle;
+import org.jgroups.stack.ProtocolStack;
 
 /**
  * This node's membership in the Kingbus Raft group: a JGroups channel over TCP with a fixed
@@ -77,6 +79,7 @@ public final class RaftNode implements AutoCloseable {
     private final List<Consumer<Role>> roleListeners = new CopyOnWriteArrayList<>();
     private volatile JChannel channel;
     private volatile RaftHandle raft;
+    private volatile LeaderCommitTracker commitTracker;
 
     public RaftNode(Settings settings, BinlogStore store) {
         this.settings = settings;
@@ -88,12 +91,15 @@ public final class RaftNode implements AutoCloseable {
         Files.createDirectories(settings.logDir());
         JChannel ch = new JChannel(new ByteArrayInputStream(stackXml().getBytes(StandardCharsets.UTF_8)));
         ch.name(settings.nodeId());
+        LeaderCommitTracker tracker = new LeaderCommitTracker();
+        ch.getProtocolStack().insertProtocol(tracker, ProtocolStack.Position.BELOW, RAFT.class);
         RaftHandle handle = new RaftHandle(ch, new BinlogStateMachine(store)).raftId(settings.nodeId());
         RAFT protocol = handle.raft();
         protocol.logUseFsync(true);
         protocol.addRoleListener(this::onRoleChange);
         this.channel = ch;
         this.raft = handle;
+        this.commitTracker = tracker;
         ch.connect(CLUSTER_NAME);
         LOG.info(() -> "Joined Raft group " + memberIds() + " as " + settings.nodeId() + " on "
                 + settings.self().host() + ":" + settings.self().port());
@@ -193,6 +199,28 @@ public final class RaftNode implements AutoCloseable {
     public long lastApplied() {
         RaftHandle handle = raft;
         return handle == null ? 0 : handle.lastApplied();
+    }
+
+    /**
+     * The commit index this node knows the cluster has reached: its own on the leader, the highest
+     * the leader announced on a follower (which may be ahead of what the follower's log holds).
+     */
+    public long knownCommitIndex() {
+        LeaderCommitTracker tracker = commitTracker;
+        long own = commitIndex();
+        return tracker == null || isLeader() ? own : Math.max(own, tracker.leaderCommit());
+    }
+
+    /**
+     * How long, in milliseconds, this node has known of a committed entry it has not applied yet;
+     * 0 when it has applied everything it knows to be committed.
+     */
+    public long applyLagMillis() {
+        LeaderCommitTracker tracker = commitTracker;
+        if (tracker == null || isLeader()) {
+            return 0;
+        }
+        return TimeUnit.NANOSECONDS.toMillis(tracker.behindNanos(lastApplied(), System.nanoTime()));
     }
 
     /** On the leader: each member's match index (the last entry known to be in its log). Empty elsewhere. */

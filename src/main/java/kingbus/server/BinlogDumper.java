@@ -19,6 +19,7 @@ import kingbus.protocol.packet.Packets;
 import kingbus.store.BinlogFile;
 import kingbus.store.BinlogReader;
 import kingbus.store.BinlogUnavailableException;
+import kingbus.store.StoreCorruptException;
 import kingbus.store.EventCursor;
 import kingbus.store.StoredEvent;
 
@@ -148,7 +149,7 @@ final class BinlogDumper {
         EventCursor cursor;
         try {
             cursor = start();
-        } catch (BinlogUnavailableException e) {
+        } catch (BinlogUnavailableException | StoreCorruptException e) {
             fail(e.getMessage());
             return;
         }
@@ -157,7 +158,7 @@ final class BinlogDumper {
         }
         try (cursor) {
             stream(cursor);
-        } catch (BinlogUnavailableException e) {
+        } catch (BinlogUnavailableException | StoreCorruptException e) {
             fail(e.getMessage() + "; the last event read from '" + currentFile + "' ended at " + readPosition);
         } finally {
             flushCounters();

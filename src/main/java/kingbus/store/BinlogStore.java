@@ -17,6 +17,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.zip.CRC32C;
 import kingbus.gtid.GtidList;
 import kingbus.gtid.MariadbGtid;
 import org.infinispan.Cache;
@@ -32,14 +33,16 @@ import org.infinispan.persistence.sifs.configuration.SoftIndexFileStoreConfigura
  * <h2>Layout</h2>
  * One cache, {@value #CACHE_NAME}, two kinds of key:
  * <pre>
- *   Long segmentId  -> segment:  int fileOrdinal | long startPosition | byte[] events (whole, raw)
- *   "state"         -> state:    int version(1) | long nextSegmentId | utf gtidState | int fileCount
- *                                | FileMeta of the newest file
- *   "file/" ordinal -> FileMeta of an older file (written once, when the next file starts)
+ *   Long segmentId  -> segment:  int fileOrdinal | long startPosition | int crc32c | byte[] events (whole, raw)
+ *   "state"         -> state:    int version(2) | long nextSegmentId | utf gtidState | int fileCount
+ *                                | FileMeta of the newest file | int crc32c
+ *   "file/" ordinal -> FileMeta of an older file (written once, when the next file starts) | int crc32c
  *   FileMeta:                    int ordinal | utf name | long firstPosition | long endPosition
  *                                | bool rotated | int fdeLength (-1 = none) | byte[] fde
  *                                | utf startState | long firstSegment | long lastSegment (-1 = none)
  * </pre>
+ * Every value ends (state, file) or is headed (segment) by a CRC-32C of the rest of it, so bytes
+ * damaged on disk are found rather than served.
  * Segment ids grow by one per appended chunk, across files, so the segments of a file are the
  * contiguous range {@code [firstSegment, lastSegment]} and a position is found by a binary search
  * over them; nothing per event or per segment is kept on the heap.
@@ -49,6 +52,13 @@ import org.infinispan.persistence.sifs.configuration.SoftIndexFileStoreConfigura
  * segments first and the state record last; a crash in between leaves segments beyond
  * {@code nextSegmentId}, which are invisible and overwritten when the entry is applied again. Appends
  * are idempotent by position: a chunk the store already holds is skipped ({@link AppendResult#DUPLICATE}).
+ *
+ * <h2>Damage</h2>
+ * Opening checks the state and every file record, and the newest segments up to a byte budget;
+ * {@link #verify} walks all the rest (the node runs it in the background). Every read checks its
+ * segment too. The first damage found is kept ({@link #damage()}): from then on the store refuses
+ * every read with {@link StoreCorruptException}, whose message names the data directory, the
+ * binlog file and the position, and the node reports it is not live.
  *
  * <h2>Thread safety</h2>
  * Appends are serialised by a lock; readers see an immutable {@link View} published after each
@@ -61,8 +71,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     static final String CACHE_NAME = "binlog";
     private static final String STATE_KEY = "state";
     private static final String FILE_KEY_PREFIX = "file/";
-    private static final int STATE_FORMAT_VERSION = 1;
+    private static final int STATE_FORMAT_VERSION = 2;
 
+    private final Path dataLocation;
     private final DefaultCacheManager manager;
     private final Cache<Object, byte[]> cache;
     private final ReentrantLock appendLock = new ReentrantLock();
@@ -70,19 +81,29 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private final AtomicLong bytesAppended = new AtomicLong();
     private volatile View view;
     private volatile boolean closed;
+    private volatile StoreCorruptException damage;
+    /** False while {@link #open} checks the store: damage found then is thrown to the opener, not logged here. */
+    private volatile boolean logDamage;
 
-    private BinlogStore(DefaultCacheManager manager, Cache<Object, byte[]> cache, View view) {
+    private BinlogStore(Path dataLocation, DefaultCacheManager manager, Cache<Object, byte[]> cache, View view) {
+        this.dataLocation = dataLocation;
         this.manager = manager;
         this.cache = cache;
         this.view = view;
     }
 
-    /**
-     * Opens (or creates) the store under {@code dir}.
-     *
-     * @throws StoreCorruptException naming the record when what is on disk cannot be read
-     */
+    /** Opens (or creates) the store under {@code dir}, checking the newest 256 MiB of segments. */
     public static BinlogStore open(Path dir) throws IOException {
+        return open(dir, 256L << 20);
+    }
+
+    /**
+     * Opens (or creates) the store under {@code dir}, checking every record's checksum except
+     * segments older than the newest {@code verifyBytes} (see {@link #verify}).
+     *
+     * @throws StoreCorruptException naming the data directory and the record when what is on disk is damaged
+     */
+    public static BinlogStore open(Path dir, long verifyBytes) throws IOException {
         Path root = dir.toAbsolutePath().resolve("infinispan");
         Files.createDirectories(root);
         GlobalConfigurationBuilder global = new GlobalConfigurationBuilder().nonClusteredDefault();
@@ -103,13 +124,129 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         try {
             manager.defineConfiguration(CACHE_NAME, cacheConfig.build());
             Cache<Object, byte[]> cache = manager.getCache(CACHE_NAME);
-            View view = load(cache);
+            Path dataLocation = dataFilesDirectory(root.resolve("data"));
+            View view;
+            try {
+                view = load(cache);
+            } catch (StoreCorruptException e) {
+                throw new StoreCorruptException(damaged(dataLocation, e.getMessage()), e);
+            } catch (RuntimeException e) {
+                throw new StoreCorruptException(damaged(dataLocation, "the state record cannot be read ("
+                        + e + ")"), e);
+            }
+            BinlogStore store = new BinlogStore(dataLocation, manager, cache, view);
+            long from = store.segmentCoveringNewest(verifyBytes);
+            store.verify(from, view.nextSegmentId);
+            StoreCorruptException found = store.damage;
+            if (found != null) {
+                throw found;
+            }
+            store.logDamage = true;
             LOG.info(() -> "Binlog store opened at " + root + ": " + view.files.size() + " file(s), GTID state '"
-                    + view.gtidState + "'");
-            return new BinlogStore(manager, cache, view);
+                    + view.gtidState + "'; segments from " + from + " of " + view.nextSegmentId + " checked");
+            return store;
         } catch (RuntimeException | IOException e) {
             manager.stop();
             throw e;
+        }
+    }
+
+    /**
+     * The directory that holds the file store's data files (Infinispan puts them a cache name and
+     * a level below the configured location), so a damage report points at the files themselves.
+     */
+    private static Path dataFilesDirectory(Path location) {
+        try (var walk = Files.walk(location, 3)) {
+            return walk.filter(Files::isRegularFile).map(Path::getParent).findFirst().orElse(location);
+        } catch (IOException | UncheckedIOException e) {
+            return location;
+        }
+    }
+
+    private static String damaged(Path dataLocation, String what) {
+        return "The binlog store in " + dataLocation + " is damaged: " + what
+                + ". Kingbus will not serve it: move this node's data dir aside and restart the node to fetch the"
+                + " binlog again from the cluster";
+    }
+
+    /** The first segment of the newest stretch of about {@code bytes} bytes. */
+    private long segmentCoveringNewest(long bytes) {
+        View current = view;
+        long left = bytes;
+        for (int i = current.files.size() - 1; i >= 0; i--) {
+            FileMeta file = current.files.get(i);
+            long size = file.endPosition - file.firstPosition;
+            if (size >= left && file.lastSegment >= 0) {
+                try {
+                    return segmentHolding(file, file.endPosition - left);
+                } catch (StoreCorruptException e) {
+                    return file.firstSegment; // the damage is recorded; open() reports it
+                }
+            }
+            left -= size;
+        }
+        return 0;
+    }
+
+    /**
+     * Checks segments {@code [fromSegment, toSegment)}: each is present, passes its checksum, and
+     * continues its file exactly where the previous one ended. Returns false, and keeps the damage
+     * (see {@link #damage()}), at the first problem. Safe to run beside appends and reads.
+     */
+    public boolean verify(long fromSegment, long toSegment) {
+        View current = view;
+        for (FileMeta file : current.files) {
+            if (file.lastSegment < 0 || file.lastSegment < fromSegment || file.firstSegment >= toSegment) {
+                continue;
+            }
+            long expected = -1;
+            for (long id = Math.max(file.firstSegment, fromSegment); id <= file.lastSegment && id < toSegment; id++) {
+                if (closed) {
+                    return damage == null;
+                }
+                try {
+                    Segment segment = readSegment(id);
+                    if (segment.fileOrdinal != file.ordinal
+                            || (expected >= 0 && segment.startPosition != expected)
+                            || (id == file.firstSegment && segment.startPosition != file.firstPosition)) {
+                        throw corrupt("segment " + id + " holds file #" + segment.fileOrdinal + " at "
+                                + segment.startPosition + " where binlog file '" + file.name + "' continues"
+                                + (expected >= 0 ? " at " + expected : ""));
+                    }
+                    expected = segment.startPosition + segment.eventsLength();
+                    if (id == file.lastSegment && expected != file.endPosition) {
+                        throw corrupt("binlog file '" + file.name + "' ends at " + expected
+                                + " in its segments but at " + file.endPosition + " in its record");
+                    }
+                } catch (StoreCorruptException e) {
+                    return false;
+                }
+            }
+        }
+        return damage == null;
+    }
+
+    /** All segments, oldest first; see {@link #verify(long, long)}. */
+    public boolean verifyAll() {
+        return verify(0, view.nextSegmentId);
+    }
+
+    /** The first damage found, or null. */
+    public StoreCorruptException damage() {
+        return damage;
+    }
+
+    /** Records damage (the first one found wins) and returns the exception to throw. */
+    private StoreCorruptException corrupt(String what) {
+        StoreCorruptException found = new StoreCorruptException(damaged(dataLocation, what));
+        synchronized (this) {
+            if (damage == null) {
+                damage = found;
+                if (logDamage) {
+                    LOG.severe(found.getMessage());
+                }
+            }
+            return damage;
         }
     }
 
@@ -191,7 +328,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 cache.put(segmentKeys.get(i), segmentValues.get(i));
             }
             for (FileMeta finished : finishedFiles) {
-                cache.put(FILE_KEY_PREFIX + finished.ordinal, files.get(finished.ordinal).encode());
+                cache.put(FILE_KEY_PREFIX + finished.ordinal, withChecksum(files.get(finished.ordinal).encode()));
             }
             View next = new View(List.copyOf(files), nextSegment, state, current.version + 1);
             cache.put(STATE_KEY, next.encodeState());
@@ -277,16 +414,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             throw new BinlogUnavailableException("Position " + position + " is outside binlog file '" + file
                     + "', which Kingbus holds from " + meta.firstPosition + " to " + meta.endPosition);
         }
-        long low = meta.firstSegment;
-        long high = meta.lastSegment;
-        while (low < high) { // last segment whose start <= position
-            long mid = (low + high + 1) >>> 1;
-            if (readSegment(mid).startPosition <= position) {
-                low = mid;
-            } else {
-                high = mid - 1;
-            }
-        }
+        long low = segmentHolding(meta, position);
         Segment segment = readSegment(low);
         int offset = 0;
         long eventPosition = segment.startPosition;
@@ -302,12 +430,53 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         return new Cursor(low, offset);
     }
 
+    /** The last segment of {@code file} that starts at or before {@code position}. */
+    private long segmentHolding(FileMeta file, long position) {
+        long low = file.firstSegment;
+        long high = file.lastSegment;
+        while (low < high) {
+            long mid = (low + high + 1) >>> 1;
+            if (readSegment(mid).startPosition <= position) {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        return low;
+    }
+
     private Segment readSegment(long id) {
-        byte[] value = cache.get(id);
+        StoreCorruptException known = damage;
+        if (known != null) {
+            throw known;
+        }
+        byte[] value;
+        try {
+            value = cache.get(id);
+        } catch (RuntimeException e) {
+            if (closed) {
+                throw new BinlogUnavailableException("The binlog store is closed");
+            }
+            throw corrupt("segment " + id + " cannot be read (" + e + ")");
+        }
         if (value == null) {
-            throw new StoreCorruptException("Binlog segment " + id + " is missing from the store");
+            throw corrupt("segment " + id + " " + describeSegment(id) + " is missing");
+        }
+        if (value.length < Segment.HEADER_LENGTH || Segment.storedChecksum(value) != Segment.checksum(value)) {
+            throw corrupt("segment " + id + " " + describeSegment(id) + " fails its checksum");
         }
         return Segment.decode(id, value);
+    }
+
+    /** Which binlog file and positions a segment holds, from the file records. */
+    private String describeSegment(long id) {
+        for (FileMeta file : view.files) {
+            if (file.lastSegment >= 0 && id >= file.firstSegment && id <= file.lastSegment) {
+                return "(binlog file '" + file.name + "', somewhere from " + file.firstPosition + " to "
+                        + file.endPosition + ")";
+            }
+        }
+        return "(no binlog file claims it)";
     }
 
     private static String describeFiles(View view) {
@@ -320,6 +489,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private void ensureOpen() {
         if (closed) {
             throw new BinlogUnavailableException("The binlog store is closed");
+        }
+        StoreCorruptException known = damage;
+        if (known != null) {
+            throw known;
         }
     }
 
@@ -386,16 +559,52 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
     private static byte[] encodeSegment(int fileOrdinal, Chunk chunk) {
         byte[] value = new byte[Segment.HEADER_LENGTH + chunk.events().length];
-        java.nio.ByteBuffer.wrap(value).putInt(fileOrdinal).putLong(chunk.startPosition()).put(chunk.events());
+        java.nio.ByteBuffer.wrap(value).putInt(fileOrdinal).putLong(chunk.startPosition()).putInt(0)
+                .put(chunk.events());
+        java.nio.ByteBuffer.wrap(value).putInt(Segment.CHECKSUM_OFFSET, Segment.checksum(value));
         return value;
     }
 
+    /** A record's bytes followed by the CRC-32C of them. */
+    private static byte[] withChecksum(byte[] record) {
+        CRC32C crc = new CRC32C();
+        crc.update(record);
+        return java.nio.ByteBuffer.allocate(record.length + Integer.BYTES).put(record).putInt((int) crc.getValue())
+                .array();
+    }
+
+    /** The record inside {@code value} when its trailing CRC-32C holds; otherwise a description of what is wrong. */
+    private static byte[] checkedRecord(byte[] value, String what) {
+        if (value.length < Integer.BYTES) {
+            throw new StoreCorruptException(what + " is truncated");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(value, 0, value.length - Integer.BYTES);
+        if ((int) crc.getValue() != java.nio.ByteBuffer.wrap(value).getInt(value.length - Integer.BYTES)) {
+            throw new StoreCorruptException(what + " fails its checksum");
+        }
+        return java.util.Arrays.copyOf(value, value.length - Integer.BYTES);
+    }
+
     private record Segment(long id, int fileOrdinal, long startPosition, byte[] bytes) {
-        static final int HEADER_LENGTH = Integer.BYTES + Long.BYTES;
+        static final int CHECKSUM_OFFSET = Integer.BYTES + Long.BYTES;
+        static final int HEADER_LENGTH = CHECKSUM_OFFSET + Integer.BYTES;
 
         static Segment decode(long id, byte[] value) {
             java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(value);
             return new Segment(id, buffer.getInt(), buffer.getLong(), value);
+        }
+
+        static int storedChecksum(byte[] value) {
+            return java.nio.ByteBuffer.wrap(value).getInt(CHECKSUM_OFFSET);
+        }
+
+        /** CRC-32C of the whole value except its checksum field. */
+        static int checksum(byte[] value) {
+            CRC32C crc = new CRC32C();
+            crc.update(value, 0, CHECKSUM_OFFSET);
+            crc.update(value, HEADER_LENGTH, value.length - HEADER_LENGTH);
+            return (int) crc.getValue();
         }
 
         int eventsLength() {
@@ -416,7 +625,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 if (!files.isEmpty()) {
                     out.write(files.get(files.size() - 1).encode());
                 }
-                return bytes.toByteArray();
+                return withChecksum(bytes.toByteArray());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -424,15 +633,20 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     }
 
     private static View load(Cache<Object, byte[]> cache) throws IOException {
-        byte[] state = cache.get(STATE_KEY);
-        if (state == null) {
+        byte[] stored = cache.get(STATE_KEY);
+        if (stored == null) {
             return new View(List.of(), 0, GtidList.EMPTY, 0);
         }
+        if (stored.length >= Integer.BYTES && java.nio.ByteBuffer.wrap(stored).getInt() != STATE_FORMAT_VERSION) {
+            throw new StoreCorruptException("the state record has format " + java.nio.ByteBuffer.wrap(stored).getInt()
+                    + ", this Kingbus reads format " + STATE_FORMAT_VERSION);
+        }
+        byte[] state = checkedRecord(stored, "the state record");
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
             int format = in.readInt();
             if (format != STATE_FORMAT_VERSION) {
-                throw new StoreCorruptException("The store's state record has format " + format + ", expected "
+                throw new StoreCorruptException("the state record has format " + format + ", expected "
                         + STATE_FORMAT_VERSION);
             }
             long nextSegment = in.readLong();
@@ -442,8 +656,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             for (int ordinal = 0; ordinal < fileCount - 1; ordinal++) {
                 byte[] meta = cache.get(FILE_KEY_PREFIX + ordinal);
                 if (meta == null) {
-                    throw new StoreCorruptException("The store lacks the record of binlog file number " + ordinal);
+                    throw new StoreCorruptException("the record of binlog file #" + ordinal + " is missing");
                 }
+                meta = checkedRecord(meta, "the record of binlog file #" + ordinal);
                 files.add(FileMeta.decode(new DataInputStream(new ByteArrayInputStream(meta))));
             }
             if (fileCount > 0) {
@@ -451,7 +666,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             }
             return new View(List.copyOf(files), nextSegment, gtids, 1);
         } catch (IOException | IllegalArgumentException e) {
-            throw new StoreCorruptException("The store's state record cannot be read: " + e.getMessage(), e);
+            throw new StoreCorruptException("the state record cannot be read: " + e.getMessage(), e);
         }
     }
 

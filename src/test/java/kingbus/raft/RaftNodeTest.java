@@ -60,4 +60,46 @@ class RaftNodeTest {
                     .isEqualTo(endOfFirstThree + events.get(3).length + events.get(4).length);
         }
     }
+
+    @Test
+    void followersLearnTheLeadersCommitIndexAndApplyUpToIt() throws Exception {
+        List<byte[]> events = FixtureEvents.fileEvents("gtid-mode.txt");
+        List<RaftNode.Member> members = List.of(
+                RaftNode.Member.parse("a@127.0.0.1:" + kingbus.testing.Ports.free()),
+                RaftNode.Member.parse("b@127.0.0.1:" + kingbus.testing.Ports.free()),
+                RaftNode.Member.parse("c@127.0.0.1:" + kingbus.testing.Ports.free()));
+        List<BinlogStore> stores = new java.util.ArrayList<>();
+        List<RaftNode> nodes = new java.util.ArrayList<>();
+        try {
+            for (RaftNode.Member member : members) {
+                BinlogStore store = BinlogStore.open(dir.resolve(member.id()).resolve("store"));
+                stores.add(store);
+                RaftNode node = new RaftNode(new RaftNode.Settings(member.id(), members,
+                        dir.resolve(member.id()).resolve("raft"), 1L << 30), store);
+                nodes.add(node);
+                node.start();
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().anyMatch(RaftNode::isLeader));
+            RaftNode leader = nodes.stream().filter(RaftNode::isLeader).findFirst().orElseThrow();
+            byte[] first = FixtureEvents.concat(events, 0, 3);
+            byte[] entry = new EntryCodec.BinlogEntryBuilder()
+                    .add("mysql-bin.000001", 4, first, 0, first.length).build();
+            assertThat(leader.propose(entry).get(10, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
+            long committed = leader.commitIndex();
+            for (RaftNode follower : nodes) {
+                if (follower == leader) {
+                    continue;
+                }
+                Awaitility.await().atMost(Duration.ofSeconds(10))
+                        .until(() -> follower.knownCommitIndex() >= committed && follower.lastApplied() >= committed);
+                assertThat(follower.applyLagMillis()).isZero();
+            }
+            for (BinlogStore store : stores) {
+                assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(4 + first.length);
+            }
+        } finally {
+            nodes.forEach(RaftNode::close);
+            stores.forEach(BinlogStore::close);
+        }
+    }
 }

@@ -137,4 +137,68 @@ class BinlogStoreTest {
         cursor.close();
         return read;
     }
+
+    /** Segment 0 holds events 0-2, segment 1 events 3-9. */
+    private void storeTwoSegments() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            assertThat(store.append(List.of(chunk(0, 3)))).isEqualTo(AppendResult.APPENDED);
+            assertThat(store.append(List.of(chunk(3, 10)))).isEqualTo(AppendResult.APPENDED);
+        }
+    }
+
+    /** Flips one byte in the middle of {@code needle} wherever it is stored under the store's data files. */
+    private Path damageOnDisk(byte[] needle) throws Exception {
+        List<Path> files;
+        try (var walk = java.nio.file.Files.walk(dir.resolve("infinispan").resolve("data"))) {
+            files = walk.filter(java.nio.file.Files::isRegularFile).toList();
+        }
+        for (Path file : files) {
+            byte[] bytes = java.nio.file.Files.readAllBytes(file);
+            for (int at = 0; at + needle.length <= bytes.length; at++) {
+                if (java.util.Arrays.equals(bytes, at, at + needle.length, needle, 0, needle.length)) {
+                    bytes[at + needle.length / 2] ^= 0x5A;
+                    java.nio.file.Files.write(file, bytes);
+                    return file;
+                }
+            }
+        }
+        throw new AssertionError("the events are not stored verbatim in any data file: " + files);
+    }
+
+    @Test
+    void damagedBytesOnDiskStopTheStoreFromOpeningWithAMessageNamingTheDataDirectory() throws Exception {
+        storeTwoSegments();
+        damageOnDisk(FixtureEvents.concat(events, 3, 10));
+        assertThatThrownBy(() -> BinlogStore.open(dir))
+                .isInstanceOf(StoreCorruptException.class)
+                .hasMessageContaining(dir.resolve("infinispan").resolve("data").toAbsolutePath().toString())
+                .hasMessageContaining("'" + FILE + "'")
+                .hasMessageContaining("checksum");
+    }
+
+    @Test
+    void damageBeyondTheCheckAtOpenIsFoundOnReadAndByVerifyAndNothingIsServedAfter() throws Exception {
+        storeTwoSegments();
+        damageOnDisk(FixtureEvents.concat(events, 0, 3));
+        try (BinlogStore store = BinlogStore.open(dir, 0)) {
+            assertThat(store.damage()).isNull();
+            EventCursor cursor = store.open(FILE, position(3)); // the undamaged segment
+            assertThat(cursor.next().bytes()).isEqualTo(events.get(3));
+            assertThatThrownBy(() -> readAll(store.open(FILE, 4)))
+                    .isInstanceOf(StoreCorruptException.class)
+                    .hasMessageContaining("segment 0");
+            assertThat(store.verifyAll()).isFalse();
+            assertThat(store.damage()).isNotNull();
+            assertThatThrownBy(() -> store.open(FILE, position(3))).isInstanceOf(StoreCorruptException.class);
+        }
+    }
+
+    @Test
+    void verifyPassesOnAnIntactStore() throws Exception {
+        storeTwoSegments();
+        try (BinlogStore store = BinlogStore.open(dir, 0)) {
+            assertThat(store.verifyAll()).isTrue();
+            assertThat(store.damage()).isNull();
+        }
+    }
 }

@@ -1,0 +1,42 @@
+package kingbus.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+import org.jgroups.protocols.raft.AppendEntriesRequest;
+import org.jgroups.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class LeaderCommitTrackerTest {
+
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+
+    @Test
+    void readsTermAndLeaderCommitFromTheWireForm() throws Exception {
+        AppendEntriesRequest request = new AppendEntriesRequest(UUID.randomUUID(), 7, 41, 6, 7, 1234567);
+        assertThat(LeaderCommitTracker.termAndLeaderCommit(request)).containsExactly(7, 1234567);
+    }
+
+    @Test
+    void behindIsTheAgeOfTheOldestAnnouncedCommitNotYetApplied() {
+        LeaderCommitTracker tracker = new LeaderCommitTracker();
+        assertThat(tracker.behindNanos(0, 0)).isZero();
+        tracker.announce(1, 10, 0);
+        tracker.announce(1, 20, 2 * SECOND);
+        tracker.announce(1, 15, 3 * SECOND); // older news: ignored
+        assertThat(tracker.leaderCommit()).isEqualTo(20);
+        assertThat(tracker.behindNanos(5, 4 * SECOND)).isEqualTo(4 * SECOND);
+        assertThat(tracker.behindNanos(10, 4 * SECOND)).isEqualTo(2 * SECOND);
+        assertThat(tracker.behindNanos(20, 4 * SECOND)).isZero();
+    }
+
+    @Test
+    void announcementsOfAnOlderTermAreIgnored() {
+        LeaderCommitTracker tracker = new LeaderCommitTracker();
+        tracker.announce(3, 10, 0);
+        tracker.announce(2, 50, SECOND);
+        assertThat(tracker.leaderCommit()).isEqualTo(10);
+        tracker.announce(4, 12, SECOND);
+        assertThat(tracker.leaderCommit()).isEqualTo(12);
+    }
+}
