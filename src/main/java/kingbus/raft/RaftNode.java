@@ -206,9 +206,14 @@ public final class RaftNode implements AutoCloseable {
      * the leader announced on a follower (which may be ahead of what the follower's log holds).
      */
     public long knownCommitIndex() {
-        LeaderCommitTracker tracker = commitTracker;
         long own = commitIndex();
-        return tracker == null || isLeader() ? own : Math.max(own, tracker.leaderCommit());
+        return isLeader() ? own : Math.max(own, announcedCommitIndex());
+    }
+
+    /** The highest commit index a leader has announced to this node in AppendEntries (0 on a node that only led). */
+    public long announcedCommitIndex() {
+        LeaderCommitTracker tracker = commitTracker;
+        return tracker == null ? 0 : tracker.leaderCommit();
     }
 
     /**

@@ -91,7 +91,8 @@ class RaftNodeTest {
                     continue;
                 }
                 Awaitility.await().atMost(Duration.ofSeconds(10))
-                        .until(() -> follower.knownCommitIndex() >= committed && follower.lastApplied() >= committed);
+                        .until(() -> follower.announcedCommitIndex() >= committed && follower.lastApplied() >= committed);
+                assertThat(follower.knownCommitIndex()).isGreaterThanOrEqualTo(committed);
                 assertThat(follower.applyLagMillis()).isZero();
             }
             for (BinlogStore store : stores) {
