@@ -24,6 +24,7 @@ import kingbus.store.AppendResult;
 import kingbus.store.BinlogFile;
 import kingbus.store.BinlogStore;
 import kingbus.store.StoreCorruptException;
+import kingbus.store.StoreFormatException;
 import kingbus.syncer.BinlogSyncer;
 
 /**
@@ -65,8 +66,8 @@ public class KingbusNode {
             start();
         } catch (Exception | LinkageError e) {
             String problem = "Kingbus failed to start: " + e.getMessage();
-            if (e instanceof StoreCorruptException) {
-                storeDamage = e.getMessage();
+            if (e instanceof StoreCorruptException || e instanceof StoreFormatException) {
+                storeDamage = e instanceof StoreCorruptException ? e.getMessage() : null;
                 LOG.severe(problem); // the message says it all; no stack trace
             } else {
                 LOG.log(Level.SEVERE, problem, e);
@@ -139,7 +140,7 @@ public class KingbusNode {
                 return;
             } catch (Exception e) {
                 raft.close();
-                if (System.nanoTime() > deadline || !String.valueOf(e.getMessage()).contains("port")) {
+                if (System.nanoTime() > deadline || !causedByBind(e)) {
                     throw e;
                 }
                 LOG.warning("Cannot join the Raft group yet (" + e.getMessage() + "); retrying");
@@ -147,6 +148,15 @@ public class KingbusNode {
                 backoffMillis = Math.min(backoffMillis * 2, 4000);
             }
         }
+    }
+
+    private static boolean causedByBind(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Optional<BinlogSyncer.ResumePoint> committedEnd() {

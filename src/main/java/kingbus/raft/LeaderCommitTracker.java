@@ -28,7 +28,7 @@ import org.jgroups.util.Util;
  */
 public final class LeaderCommitTracker extends Protocol {
 
-    /** Bound on remembered announcements; when full, newer ones are dropped and the oldest times stay exact. */
+    /** Bound on remembered announcements; when full, the newest entry absorbs newer indexes. */
     private static final int MAX_PENDING = 4096;
 
     private final short raftHeaderId = ClassConfigurator.getProtocolId(RAFT.class);
@@ -94,7 +94,9 @@ public final class LeaderCommitTracker extends Protocol {
             return;
         }
         leaderCommit = commitIndex;
-        if (pending.size() < MAX_PENDING) {
+        if (pending.size() >= MAX_PENDING) {
+            pending.peekLast()[0] = commitIndex; // keep the newest index; the older first-seen time errs long
+        } else {
             pending.addLast(new long[] {commitIndex, nowNanos});
         }
     }
@@ -113,9 +115,6 @@ public final class LeaderCommitTracker extends Protocol {
             pending.pollFirst();
         }
         if (pending.isEmpty()) {
-            if (leaderCommit > appliedIndex) { // announcements were dropped while full
-                pending.addLast(new long[] {leaderCommit, nowNanos});
-            }
             return 0;
         }
         return Math.max(0, nowNanos - pending.peekFirst()[1]);

@@ -196,9 +196,13 @@ public final class RaftNode implements AutoCloseable {
         return handle == null ? 0 : handle.commitIndex();
     }
 
+    /**
+     * The last entry applied to the store. JGroups-raft applies entries synchronously as it moves
+     * its commit index, so this is the commit index; {@code RaftHandle.lastApplied()} is the last
+     * entry appended to the log, which may not be committed yet.
+     */
     public long lastApplied() {
-        RaftHandle handle = raft;
-        return handle == null ? 0 : handle.lastApplied();
+        return commitIndex();
     }
 
     /**

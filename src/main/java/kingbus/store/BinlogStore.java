@@ -72,7 +72,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private static final String STATE_KEY = "state";
     private static final String FILE_KEY_PREFIX = "file/";
     private static final int STATE_FORMAT_VERSION = 2;
+    /** Written next to the data when damage is found, so a restart refuses the store too. */
+    static final String DAMAGE_MARKER = "DAMAGED";
 
+    private final Path root;
     private final Path dataLocation;
     private final DefaultCacheManager manager;
     private final Cache<Object, byte[]> cache;
@@ -85,7 +88,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     /** False while {@link #open} checks the store: damage found then is thrown to the opener, not logged here. */
     private volatile boolean logDamage;
 
-    private BinlogStore(Path dataLocation, DefaultCacheManager manager, Cache<Object, byte[]> cache, View view) {
+    private BinlogStore(Path root, Path dataLocation, DefaultCacheManager manager, Cache<Object, byte[]> cache,
+            View view) {
+        this.root = root;
         this.dataLocation = dataLocation;
         this.manager = manager;
         this.cache = cache;
@@ -130,11 +135,17 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 view = load(cache);
             } catch (StoreCorruptException e) {
                 throw new StoreCorruptException(damaged(dataLocation, e.getMessage()), e);
+            } catch (StoreFormatException e) {
+                throw e;
             } catch (RuntimeException e) {
                 throw new StoreCorruptException(damaged(dataLocation, "the state record cannot be read ("
                         + e + ")"), e);
             }
-            BinlogStore store = new BinlogStore(dataLocation, manager, cache, view);
+            Path marker = root.resolve(DAMAGE_MARKER);
+            if (Files.exists(marker)) {
+                throw new StoreCorruptException(Files.readString(marker).strip());
+            }
+            BinlogStore store = new BinlogStore(root, dataLocation, manager, cache, view);
             long from = store.segmentCoveringNewest(verifyBytes);
             store.verify(from, view.nextSegmentId);
             StoreCorruptException found = store.damage;
@@ -190,8 +201,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
     /**
      * Checks segments {@code [fromSegment, toSegment)}: each is present, passes its checksum, and
-     * continues its file exactly where the previous one ended. Returns false, and keeps the damage
-     * (see {@link #damage()}), at the first problem. Safe to run beside appends and reads.
+     * continues its file exactly where the previous one ended. Returns false at the first problem,
+     * keeping the damage (see {@link #damage()}), or when the store closes first. Safe to run beside
+     * appends and reads.
      */
     public boolean verify(long fromSegment, long toSegment) {
         View current = view;
@@ -202,7 +214,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             long expected = -1;
             for (long id = Math.max(file.firstSegment, fromSegment); id <= file.lastSegment && id < toSegment; id++) {
                 if (closed) {
-                    return damage == null;
+                    return false; // stopped early: not verified
                 }
                 try {
                     Segment segment = readSegment(id);
@@ -245,6 +257,12 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 if (logDamage) {
                     LOG.severe(found.getMessage());
                 }
+                Path marker = root.resolve(DAMAGE_MARKER);
+                try {
+                    Files.writeString(marker, found.getMessage() + System.lineSeparator());
+                } catch (IOException | RuntimeException e) {
+                    LOG.warning("Could not write the damage marker " + marker + ": " + e);
+                }
             }
             return damage;
         }
@@ -259,7 +277,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     public AppendResult append(List<Chunk> chunks) {
         appendLock.lock();
         try {
-            ensureOpen();
+            if (closed) { // not ensureOpen(): damage stops reads, never the appends Raft relies on
+                throw new BinlogUnavailableException("The binlog store is closed");
+            }
             View current = view;
             List<FileMeta> files = new ArrayList<>(current.files);
             long nextSegment = current.nextSegmentId;
@@ -454,10 +474,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         try {
             value = cache.get(id);
         } catch (RuntimeException e) {
-            if (closed) {
-                throw new BinlogUnavailableException("The binlog store is closed");
-            }
-            throw corrupt("segment " + id + " cannot be read (" + e + ")");
+            // An interrupted or failed read (shutdown, I/O trouble) is not proof of damage.
+            throw new BinlogUnavailableException(closed ? "The binlog store is closed"
+                    : "Binlog segment " + id + " could not be read: " + e);
         }
         if (value == null) {
             throw corrupt("segment " + id + " " + describeSegment(id) + " is missing");
@@ -637,9 +656,11 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         if (stored == null) {
             return new View(List.of(), 0, GtidList.EMPTY, 0);
         }
-        if (stored.length >= Integer.BYTES && java.nio.ByteBuffer.wrap(stored).getInt() != STATE_FORMAT_VERSION) {
-            throw new StoreCorruptException("the state record has format " + java.nio.ByteBuffer.wrap(stored).getInt()
-                    + ", this Kingbus reads format " + STATE_FORMAT_VERSION);
+        if (stored.length >= Integer.BYTES && java.nio.ByteBuffer.wrap(stored).getInt() < STATE_FORMAT_VERSION) {
+            throw new StoreFormatException("The binlog store was written in format "
+                    + java.nio.ByteBuffer.wrap(stored).getInt() + " by an older Kingbus; this one reads format "
+                    + STATE_FORMAT_VERSION + " only (there is no migration before the first release): move this"
+                    + " node's data dir aside to fetch the binlog again from the cluster");
         }
         byte[] state = checkedRecord(stored, "the state record");
         try {

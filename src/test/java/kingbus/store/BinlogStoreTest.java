@@ -190,7 +190,14 @@ class BinlogStoreTest {
             assertThat(store.verifyAll()).isFalse();
             assertThat(store.damage()).isNotNull();
             assertThatThrownBy(() -> store.open(FILE, position(3))).isInstanceOf(StoreCorruptException.class);
+            // Raft keeps applying committed entries: appends go on, only reads are refused.
+            assertThat(events).hasSizeGreaterThan(11);
+            assertThat(store.append(List.of(chunk(10, 12)))).isEqualTo(AppendResult.APPENDED);
         }
+        // The damage is remembered: a restart that would check only the newest segments refuses too.
+        assertThatThrownBy(() -> BinlogStore.open(dir, 0))
+                .isInstanceOf(StoreCorruptException.class)
+                .hasMessageContaining("segment 0");
     }
 
     @Test
