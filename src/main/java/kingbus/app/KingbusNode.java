@@ -59,6 +59,7 @@ public class KingbusNode {
     private volatile List<String> startupProblems = List.of();
     private volatile boolean started;
     private volatile boolean syncerPaused;
+    private volatile boolean stopping;
     private volatile String storeDamage;
 
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object event) {
@@ -115,6 +116,10 @@ public class KingbusNode {
                     entry -> raft.propose(entry).thenApply(result -> result != AppendResult.REJECTED),
                     threads);
             executor.submit(this::onLeadershipChange);
+            Thread watch = threads.newThread(this::watchLeadership);
+            watch.setName("kingbus-leadership-watch");
+            watch.setDaemon(true);
+            watch.start();
         }
         BinlogStore opened = store;
         executor.submit(() -> {
@@ -186,9 +191,10 @@ public class KingbusNode {
             return;
         }
         try {
-            r.propose(EntryCodec.barrier(r.term())).get(30, TimeUnit.SECONDS);
+            r.propose(EntryCodec.barrier(r.term())).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            LOG.warning("Could not commit the leader's barrier entry, not starting the syncer: " + e);
+            LOG.warning("Could not commit the leader's barrier entry, not starting the syncer yet (retried while"
+                    + " this node leads): " + e);
             return;
         }
         if (r.isLeader()) {
@@ -226,7 +232,26 @@ public class KingbusNode {
         LOG.info("Kingbus node stopped");
     }
 
+    /**
+     * A safety net beside the role listener: every second, a leader whose syncer is not running
+     * (its barrier entry timed out, say) tries again; a follower whose syncer runs stops it.
+     */
+    private void watchLeadership() {
+        while (!stopping) {
+            try {
+                Thread.sleep(1000); // periodic re-check; role changes themselves arrive through the listener
+                onLeadershipChange();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.warning("Leadership check failed: " + e);
+            }
+        }
+    }
+
     private synchronized void stopParts() {
+        stopping = true;
         BinlogSyncer s = syncer;
         if (s != null) {
             s.stop();

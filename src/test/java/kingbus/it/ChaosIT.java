@@ -79,44 +79,51 @@ class ChaosIT {
 
         List<Double> failovers = new ArrayList<>();
         int leaderKills = 0;
-        for (int kill = 1; kill <= KILLS; kill++) {
-            Thread.sleep(TimeUnit.SECONDS.toMillis(MIN_INTERVAL + random.nextInt(MAX_INTERVAL - MIN_INTERVAL + 1)));
-            KingbusProcess leader = KingbusProcess.leaderOf(nodes);
-            boolean killLeader = random.nextInt(100) < 60;
-            KingbusProcess victim = killLeader ? leader
-                    : nodes.stream().filter(n -> n != leader).toList().get(random.nextInt(2));
-            long killedAt = System.nanoTime();
-            if (victim == served) {
-                servedNodeDown.set(true);
+        try {
+            for (int kill = 1; kill <= KILLS; kill++) {
+                Thread.sleep(TimeUnit.SECONDS.toMillis(MIN_INTERVAL + random.nextInt(MAX_INTERVAL - MIN_INTERVAL + 1)));
+                KingbusProcess leader = KingbusProcess.leaderOf(nodes);
+                boolean killLeader = random.nextInt(100) < 60;
+                KingbusProcess victim = killLeader ? leader
+                        : nodes.stream().filter(n -> n != leader).toList().get(random.nextInt(2));
+                long killedAt = System.nanoTime();
+                if (victim == served) {
+                    servedNodeDown.set(true);
+                }
+                victim.kill9();
+                if (victim == leader) {
+                    leaderKills++;
+                    // A node busy catching up may answer health slowly; that is not a failed failover.
+                    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                            .ignoreExceptions()
+                            .until(() -> nodes.stream().anyMatch(n -> n != victim && n.isAlive()
+                                    && n.get("/health/ready").body().contains("\"syncer\":\"STREAMING\"")
+                                    && n.role().equals("leader")));
+                    failovers.add((System.nanoTime() - killedAt) / 1e9);
+                }
+                victim.start().awaitReady();
+                if (victim == served) {
+                    Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                            .until(() -> "Yes".equals(replica.slaveStatus().get("Slave_IO_Running")));
+                    servedNodeDown.set(false);
+                }
             }
-            victim.kill9();
-            if (victim == leader) {
-                leaderKills++;
-                // A node busy catching up may answer health slowly; that is not a failed failover.
-                Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                        .ignoreExceptions()
-                        .until(() -> nodes.stream().anyMatch(n -> n != victim && n.isAlive()
-                                && n.get("/health/ready").body().contains("\"syncer\":\"STREAMING\"")
-                                && n.role().equals("leader")));
-                failovers.add((System.nanoTime() - killedAt) / 1e9);
-            }
-            victim.start().awaitReady();
-            if (victim == served) {
-                Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                        .until(() -> "Yes".equals(replica.slaveStatus().get("Slave_IO_Running")));
-                servedNodeDown.set(false);
-            }
-        }
-        writing.set(false);
-        workload.get(60, TimeUnit.SECONDS);
-        String end = master.gtidBinlogPos();
-        replica.awaitSlavePos(end, Duration.ofSeconds(120));
-        watching.set(false);
-        watcher.get(10, TimeUnit.SECONDS);
+            writing.set(false);
+            workload.get(60, TimeUnit.SECONDS);
+            String end = master.gtidBinlogPos();
+            replica.awaitSlavePos(end, Duration.ofSeconds(120));
+            watching.set(false);
+            watcher.get(10, TimeUnit.SECONDS);
 
-        assertThat(replica.checksums()).isEqualTo(master.checksums());
-        assertThat(replica.queryString("SELECT COUNT(*) FROM chaos.t")).isEqualTo(String.valueOf(written.get()));
-        assertThat(replica.slaveStatus().get("Last_SQL_Errno")).isEqualTo("0");
+            assertThat(replica.checksums()).isEqualTo(master.checksums());
+            assertThat(replica.queryString("SELECT COUNT(*) FROM chaos.t")).isEqualTo(String.valueOf(written.get()));
+            assertThat(replica.slaveStatus().get("Last_SQL_Errno")).isEqualTo("0");
+        } catch (Exception | AssertionError e) {
+            System.err.println("===== chaos failed after " + failovers.size() + " failovers; replica: "
+                    + replica.slaveStatus());
+            KingbusProcess.printDiagnostics(nodes);
+            throw e;
+        }
 
         String result = String.format("%s | %d kills (%d of the leader), interval %d-%d s, seed %d | %d transactions"
                 + " | failover kill->new leader streaming: %s | longest replica stall %.1f s while its node was up"

@@ -61,10 +61,7 @@ class ClusterFailoverIT {
         try {
             scenario.run();
         } catch (Exception | AssertionError e) {
-            for (KingbusProcess node : nodes) {
-                String ready = node.isAlive() ? node.get("/health/ready").body() : "(dead)";
-                System.err.println("===== node " + node.nodeName() + " " + ready + "\n" + node.logTail());
-            }
+            KingbusProcess.printDiagnostics(nodes);
             for (MariaDb replica : replicas) {
                 System.err.println("===== replica " + replica.port() + " " + replica.slaveStatus());
             }

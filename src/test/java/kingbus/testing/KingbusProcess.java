@@ -226,6 +226,28 @@ public final class KingbusProcess implements AutoCloseable {
         return text.toString();
     }
 
+    /**
+     * For a failed test: each node's readiness and, across all its starts, its last warnings,
+     * errors, Raft role changes and syncer lines.
+     */
+    public static void printDiagnostics(List<KingbusProcess> nodes) {
+        for (KingbusProcess node : nodes) {
+            String ready;
+            try {
+                ready = node.isAlive() ? node.get("/health/ready").body() : "(dead)";
+            } catch (RuntimeException e) {
+                ready = "(no answer: " + e + ")";
+            }
+            List<String> notable = node.messages().stream()
+                    .filter(l -> l.contains(" W ") || l.contains(" E ") || l.contains("Raft role")
+                            || l.contains("yncer") || l.contains("Kingbus node"))
+                    .filter(l -> !l.contains("ISPN000714"))
+                    .toList();
+            System.err.println("===== node " + node.nodeName() + " " + ready + "\n"
+                    + String.join("\n", notable.subList(Math.max(0, notable.size() - 80), notable.size())));
+        }
+    }
+
     /** Every messages.log line of this node (all starts). */
     public List<String> messages() {
         try (var paths = Files.walk(dir)) {
