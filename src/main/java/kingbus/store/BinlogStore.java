@@ -117,7 +117,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         global.jmx().enabled(false);
         global.cacheContainer().statistics(false);
         ConfigurationBuilder cacheConfig = new ConfigurationBuilder();
-        cacheConfig.memory().maxCount(512);
+        // Segments are up to kingbus.raft.max-entry-bytes (1 MiB) each: keep few on the heap (readers stream,
+        // they do not revisit), or a follower catching up fills the heap (seen: OutOfMemoryError at 512 MiB).
+        cacheConfig.memory().maxCount(32);
         cacheConfig.persistence().passivation(false)
                 .addStore(SoftIndexFileStoreConfigurationBuilder.class)
                 .dataLocation(root.resolve("data").toString())
