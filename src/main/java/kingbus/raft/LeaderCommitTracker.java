@@ -3,10 +3,13 @@ package kingbus.raft;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import org.jgroups.Address;
 import org.jgroups.Header;
 import org.jgroups.Message;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.raft.AppendEntriesRequest;
+import org.jgroups.protocols.raft.LogEntries;
+import org.jgroups.protocols.raft.LogEntry;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.Bits;
@@ -16,10 +19,21 @@ import org.jgroups.util.MessageBatch;
 import org.jgroups.util.Util;
 
 /**
- * A JGroups protocol placed just below {@code RAFT} that watches the leader's {@code AppendEntries}
- * messages for the leader's commit index, so a follower knows how far behind the cluster it is.
- * JGroups-raft clamps a follower's own commit index to what its log holds, so a follower that is
- * catching up would otherwise look current.
+ * A JGroups protocol placed just below {@code RAFT} that reads the leader's {@code AppendEntries}
+ * messages on a follower, for two reasons.
+ *
+ * <p><b>How far behind.</b> JGroups-raft clamps a follower's own commit index to what its log
+ * holds, so a follower that is catching up would look current; the leader's commit index in the
+ * header tells the truth.
+ *
+ * <p><b>Commit only what matches the leader.</b> JGroups-raft 1.1.4 commits
+ * {@code min(leader_commit, last_appended)} on a commit-only message without checking that the
+ * follower's log matches the leader's up to there, so a node restarted with an uncommitted tail from
+ * an old term commits that stale tail (seen in a chaos run: the store refused the chunks, and the
+ * node stayed behind for good). Raft allows committing only entries verified against the current
+ * leader: this protocol lowers {@code leader_commit} in each request to what is verified (the
+ * follower's commit index, or the end of entries whose previous entry matched in this term).
+ * Lowering it only delays a commit; the normal Raft conflict repair then replaces the stale tail.
  *
  * <p>It keeps, in order, each new leader commit index with the time it was first seen; the oldest
  * one not yet applied here tells how long this node has been behind ({@link #behindNanos}).
@@ -35,6 +49,14 @@ public final class LeaderCommitTracker extends Protocol {
     private final Deque<long[]> pending = new ArrayDeque<>(); // {commitIndex, firstSeenNanos}
     private long term;
     private long leaderCommit;
+    private volatile RAFT raft;
+    private long verifiedTerm = -1;
+    private long verifiedIndex;
+
+    /** Gives the protocol the RAFT instance whose log it checks (before the channel connects). */
+    void raft(RAFT protocol) {
+        this.raft = protocol;
+    }
 
     @Override
     public Object up(Message msg) {
@@ -54,32 +76,76 @@ public final class LeaderCommitTracker extends Protocol {
         Header header = msg.getHeader(raftHeaderId);
         if (header instanceof AppendEntriesRequest request) {
             try {
-                long[] termAndCommit = termAndLeaderCommit(request);
-                announce(termAndCommit[0], termAndCommit[1], System.nanoTime());
+                Fields fields = Fields.of(request);
+                announce(fields.term, fields.leaderCommit, System.nanoTime());
+                Object payload = msg.getLength() == 0 ? null : msg.getObject();
+                int entries = payload instanceof LogEntries list ? list.size() : 0;
+                long safe = safeCommit(fields, entries);
+                if (safe < fields.leaderCommit) {
+                    msg.putHeader(raftHeaderId, new AppendEntriesRequest(fields.leader, fields.term, fields.prevIndex,
+                            fields.prevTerm, fields.entryTerm, safe));
+                }
             } catch (IOException | RuntimeException e) {
-                log.warn("%s: cannot read the leader's commit index: %s", local_addr, e);
+                log.warn("%s: cannot read an AppendEntries header: %s", local_addr, e);
             }
         }
     }
 
-    /**
-     * The header's term and leader commit index, read back from its wire form: JGroups-raft keeps
-     * these fields protected, and its wire format is public and versioned.
-     */
-    static long[] termAndLeaderCommit(AppendEntriesRequest request) throws IOException {
-        ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64);
-        request.writeTo(out);
-        ByteArrayDataInputStream in = new ByteArrayDataInputStream(out.buffer(), 0, out.position());
-        long term = Bits.readLongCompressed(in);
-        try {
-            Util.readAddress(in); // leader
-        } catch (ClassNotFoundException e) {
-            throw new IOException(e);
+    /** The fields of an {@code AppendEntries} header. */
+    record Fields(long term, Address leader, long entryTerm, long prevIndex, long prevTerm, long leaderCommit) {
+
+        /**
+         * Reads them back from the header's wire form: JGroups-raft keeps these fields protected,
+         * and its wire format is public and versioned.
+         */
+        static Fields of(AppendEntriesRequest request) throws IOException {
+            ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64);
+            request.writeTo(out);
+            ByteArrayDataInputStream in = new ByteArrayDataInputStream(out.buffer(), 0, out.position());
+            long term = Bits.readLongCompressed(in);
+            Address leader;
+            try {
+                leader = Util.readAddress(in);
+            } catch (ClassNotFoundException e) {
+                throw new IOException(e);
+            }
+            return new Fields(term, leader, Bits.readLongCompressed(in), Bits.readLongCompressed(in),
+                    Bits.readLongCompressed(in), Bits.readLongCompressed(in));
         }
-        Bits.readLongCompressed(in); // entry_term
-        Bits.readLongCompressed(in); // prev_log_index
-        Bits.readLongCompressed(in); // prev_log_term
-        return new long[] {term, Bits.readLongCompressed(in)};
+    }
+
+    /**
+     * The highest index this follower may commit on this request: its commit index, or the end of
+     * entries verified against the leader of this term (Raft's log matching: an entry whose index
+     * and term match the leader's vouches for every entry before it).
+     */
+    synchronized long safeCommit(Fields request, int entryCount) {
+        RAFT protocol = raft;
+        if (protocol == null) {
+            return request.leaderCommit;
+        }
+        if (request.term != verifiedTerm) {
+            verifiedTerm = request.term;
+            verifiedIndex = 0;
+        }
+        long committed = protocol.commitIndex();
+        long first = request.prevIndex + 1;
+        if (entryCount > 0 && first > committed) {
+            boolean previousMatches = request.prevIndex == 0 || termAt(protocol, request.prevIndex) == request.prevTerm;
+            if (previousMatches) {
+                long existing = termAt(protocol, first);
+                // A missing or conflicting entry is (re)written from this request; an existing one of
+                // the same term is the leader's, but what follows it in this log is not vouched for.
+                long end = existing == request.entryTerm ? first : request.prevIndex + entryCount;
+                verifiedIndex = Math.max(verifiedIndex, end);
+            }
+        }
+        return Math.min(request.leaderCommit, Math.max(committed, verifiedIndex));
+    }
+
+    private static long termAt(RAFT protocol, long index) {
+        LogEntry entry = protocol.log().get(index);
+        return entry == null ? -1 : entry.term();
     }
 
     /** Records that the leader of {@code term} has committed up to {@code commitIndex}. */

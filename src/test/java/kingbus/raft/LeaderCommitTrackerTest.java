@@ -14,7 +14,12 @@ class LeaderCommitTrackerTest {
     @Test
     void readsTermAndLeaderCommitFromTheWireForm() throws Exception {
         AppendEntriesRequest request = new AppendEntriesRequest(UUID.randomUUID(), 7, 41, 6, 7, 1234567);
-        assertThat(LeaderCommitTracker.termAndLeaderCommit(request)).containsExactly(7, 1234567);
+        LeaderCommitTracker.Fields fields = LeaderCommitTracker.Fields.of(request);
+        assertThat(fields.term()).isEqualTo(7);
+        assertThat(fields.prevIndex()).isEqualTo(41);
+        assertThat(fields.prevTerm()).isEqualTo(6);
+        assertThat(fields.entryTerm()).isEqualTo(7);
+        assertThat(fields.leaderCommit()).isEqualTo(1234567);
     }
 
     @Test
