@@ -234,13 +234,28 @@ public class KingbusNode {
 
     /**
      * A safety net beside the role listener: every second, a leader whose syncer is not running
-     * (its barrier entry timed out, say) tries again; a follower whose syncer runs stops it.
+     * (its barrier entry timed out, say) tries again; a follower whose syncer runs stops it. A
+     * leader that committed nothing for two seconds proposes a barrier (a no-op entry).
      */
     private void watchLeadership() {
+        long seenCommit = -1;
+        int idleSeconds = 0;
         while (!stopping) {
             try {
                 Thread.sleep(1000); // periodic re-check; role changes themselves arrive through the listener
                 onLeadershipChange();
+                RaftNode r = raft;
+                if (r != null && r.isLeader()) {
+                    long commit = r.commitIndex();
+                    idleSeconds = commit == seenCommit ? idleSeconds + 1 : 0;
+                    seenCommit = commit;
+                    if (idleSeconds >= 2) {
+                        // Followers commit only entries verified by a later entry of this leader
+                        // (LeaderCommitTracker): an idle leader adds a no-op so they never wait for a write.
+                        r.propose(EntryCodec.barrier(r.term()));
+                        idleSeconds = 0;
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
