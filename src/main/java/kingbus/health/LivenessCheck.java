@@ -2,6 +2,7 @@ package kingbus.health;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Optional;
 import kingbus.app.KingbusNode;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -26,7 +27,8 @@ public class LivenessCheck implements HealthCheck {
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("kingbus-live")
                 .withData("started", node.isStarted());
-        node.storeDamage().ifPresent(damage -> response.withData("reason", damage));
-        return response.status(node.storeDamage().isEmpty()).build();
+        Optional<String> damage = node.storeDamage();
+        damage.ifPresent(reason -> response.withData("reason", reason));
+        return response.status(damage.isEmpty()).build();
     }
 }

@@ -87,6 +87,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private volatile StoreCorruptException damage;
     /** False while {@link #open} checks the store: damage found then is thrown to the opener, not logged here. */
     private volatile boolean logDamage;
+    /** Segments from here on were checked by {@link #open}. */
+    private volatile long checkedAtOpenFrom;
 
     private BinlogStore(Path root, Path dataLocation, DefaultCacheManager manager, Cache<Object, byte[]> cache,
             View view) {
@@ -155,6 +157,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 throw found;
             }
             store.logDamage = true;
+            store.checkedAtOpenFrom = from;
             LOG.info(() -> "Binlog store opened at " + root + ": " + view.files.size() + " file(s), GTID state '"
                     + view.gtidState + "'; segments from " + from + " of " + view.nextSegmentId + " checked");
             return store;
@@ -243,6 +246,11 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     /** All segments, oldest first; see {@link #verify(long, long)}. */
     public boolean verifyAll() {
         return verify(0, view.nextSegmentId);
+    }
+
+    /** The segments {@link #open} did not check (older than its byte budget); see {@link #verify(long, long)}. */
+    public boolean verifyUncheckedAtOpen() {
+        return verify(0, checkedAtOpenFrom);
     }
 
     /** The first damage found, or null. */

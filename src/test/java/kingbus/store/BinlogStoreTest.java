@@ -187,6 +187,7 @@ class BinlogStoreTest {
             assertThatThrownBy(() -> readAll(store.open(FILE, 4)))
                     .isInstanceOf(StoreCorruptException.class)
                     .hasMessageContaining("segment 0");
+            assertThat(store.verifyUncheckedAtOpen()).isFalse(); // segment 0 is older than the check at open
             assertThat(store.verifyAll()).isFalse();
             assertThat(store.damage()).isNotNull();
             assertThatThrownBy(() -> store.open(FILE, position(3))).isInstanceOf(StoreCorruptException.class);
