@@ -91,7 +91,8 @@ public class KingbusNode {
         store = BinlogStore.open(config.dataDir().resolve(config.nodeName()).resolve("store"));
         List<RaftNode.Member> members = config.raftMemberList().stream().map(RaftNode.Member::parse).toList();
         raft = new RaftNode(new RaftNode.Settings(config.nodeName(), members,
-                config.dataDir().resolve(config.nodeName()).resolve("raft"), config.raftMaxLogBytes()), store);
+                config.dataDir().resolve(config.nodeName()).resolve("raft"), config.raftMaxLogBytes(),
+                config.raftMaxResendBytes()), store);
         raft.addRoleListener(role -> executor.submit(this::onLeadershipChange));
         startRaft();
 

@@ -42,6 +42,7 @@ public class KingbusConfig {
     private final String raftMaxLogBytes;
     private final String raftMaxEntryBytes;
     private final String raftMaxApplyLagSeconds;
+    private final String raftMaxResendBytes;
     private final String tlsKeystore;
     private final String httpsPort;
 
@@ -68,6 +69,7 @@ public class KingbusConfig {
         this.raftMaxLogBytes = null;
         this.raftMaxEntryBytes = null;
         this.raftMaxApplyLagSeconds = null;
+        this.raftMaxResendBytes = null;
         this.tlsKeystore = null;
         this.httpsPort = null;
     }
@@ -96,6 +98,7 @@ public class KingbusConfig {
         this.raftMaxLogBytes = read(source, "kingbus.raft.max-log-bytes", "17179869184");
         this.raftMaxEntryBytes = read(source, "kingbus.raft.max-entry-bytes", "1048576");
         this.raftMaxApplyLagSeconds = read(source, "kingbus.raft.max-apply-lag-seconds", "5");
+        this.raftMaxResendBytes = read(source, "kingbus.raft.max-resend-bytes", "4194304");
         // Liberty's own variables (server.xml), which Liberty also reads for its HTTPS endpoint.
         this.tlsKeystore = read(source, "KINGBUS_TLS_KEYSTORE", "");
         this.httpsPort = read(source, "HTTPS_PORT", "-1");
@@ -124,6 +127,7 @@ public class KingbusConfig {
         checkRange(problems, "kingbus.raft.max-log-bytes", raftMaxLogBytes, 1 << 20, Long.MAX_VALUE);
         checkRange(problems, "kingbus.raft.max-entry-bytes", raftMaxEntryBytes, 1024, 256L << 20);
         checkRange(problems, "kingbus.raft.max-apply-lag-seconds", raftMaxApplyLagSeconds, 1, 86_400);
+        checkRange(problems, "kingbus.raft.max-resend-bytes", raftMaxResendBytes, 64 << 10, 256L << 20);
         if (!httpsPort.equals("-1")) {
             checkPort(problems, "HTTPS_PORT", httpsPort);
             if (!tlsKeystore.isEmpty() && !java.nio.file.Files.isReadable(Path.of(tlsKeystore))) {
@@ -267,6 +271,11 @@ public class KingbusConfig {
 
     public long raftMaxLogBytes() {
         return Long.parseLong(raftMaxLogBytes.trim());
+    }
+
+    /** The bound on entry bytes in one catch-up message from the leader to a follower that is behind. */
+    public int raftMaxResendBytes() {
+        return Integer.parseInt(raftMaxResendBytes.trim());
     }
 
     public int raftMaxEntryBytes() {

@@ -22,7 +22,8 @@ import org.jgroups.stack.ProtocolStack;
 
 /**
  * This node's membership in the Kingbus Raft group: a JGroups channel over TCP with a fixed
- * member list (TCPPING), JGroups-raft's {@code RAFT} with an fsync'd file log, and the
+ * member list (TCPPING), JGroups-raft's {@code RAFT} with an fsync'd file log and bounded catch-up
+ * batches ({@link BoundedResendRaft}), and the
  * {@link BinlogStateMachine} that applies committed entries to the store.
  *
  * <p>Proposals ({@link #propose}) complete once the entry is committed on a majority and applied on
@@ -64,8 +65,14 @@ public final class RaftNode implements AutoCloseable {
      * @param members every member of the group
      * @param logDir where the Raft log lives
      * @param maxLogSize bytes of log after which JGroups-raft takes a snapshot and truncates
+     * @param maxResendBytes bound on the entry bytes in one catch-up message to a follower
      */
-    public record Settings(String nodeId, List<Member> members, Path logDir, long maxLogSize) {
+    public record Settings(String nodeId, List<Member> members, Path logDir, long maxLogSize, int maxResendBytes) {
+
+        /** Settings with the default catch-up batch bound. */
+        public Settings(String nodeId, List<Member> members, Path logDir, long maxLogSize) {
+            this(nodeId, members, logDir, maxLogSize, BoundedResendRaft.DEFAULT_MAX_RESEND_BYTES);
+        }
 
         public Member self() {
             return members.stream().filter(m -> m.id().equals(nodeId)).findFirst()
@@ -95,6 +102,7 @@ public final class RaftNode implements AutoCloseable {
         ch.getProtocolStack().insertProtocol(tracker, ProtocolStack.Position.BELOW, RAFT.class);
         RaftHandle handle = new RaftHandle(ch, new BinlogStateMachine(store)).raftId(settings.nodeId());
         RAFT protocol = handle.raft();
+        ((BoundedResendRaft) protocol).maxResendBytes(settings.maxResendBytes());
         tracker.raft(protocol);
         protocol.logUseFsync(true);
         protocol.addRoleListener(this::onRoleChange);
@@ -130,7 +138,7 @@ public final class RaftNode implements AutoCloseable {
                   <UFC max_credits="8M" min_threshold="0.4"/>
                   <FRAG4 frag_size="60K"/>
                   <raft.ELECTION vote_timeout="600"/>
-                  <raft.RAFT members="%4$s" raft_id="%5$s" log_dir="%6$s" log_use_fsync="true"
+                  <kingbus.raft.BoundedResendRaft members="%4$s" raft_id="%5$s" log_dir="%6$s" log_use_fsync="true"
                              max_log_size="%7$d" resend_interval="500"/>
                   <raft.REDIRECT/>
                 </config>
@@ -151,6 +159,12 @@ public final class RaftNode implements AutoCloseable {
                 LOG.warning("A Raft role listener failed: " + e);
             }
         }
+    }
+
+    /** The Raft protocol of this node's channel (null before {@link #start}); for tests in this package. */
+    BoundedResendRaft protocol() {
+        RaftHandle handle = raft;
+        return handle == null ? null : (BoundedResendRaft) handle.raft();
     }
 
     /** Called with the new role whenever this node's role changes. */

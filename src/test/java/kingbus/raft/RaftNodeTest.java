@@ -103,4 +103,93 @@ class RaftNodeTest {
             stores.forEach(BinlogStore::close);
         }
     }
+
+    /**
+     * A follower that was down while 12 MB were committed catches up in batches no larger than the
+     * bound (JGroups-raft alone resends everything missing in one message), while the leader keeps
+     * proposing, and ends with the same store as the leader.
+     */
+    @Test
+    void aFollowerCatchesUpInBoundedBatchesWhileTheLeaderKeepsProposing() throws Exception {
+        int cap = 256 << 10;
+        int eventSize = 60 << 10;
+        List<RaftNode.Member> members = List.of(
+                RaftNode.Member.parse("a@127.0.0.1:" + kingbus.testing.Ports.free()),
+                RaftNode.Member.parse("b@127.0.0.1:" + kingbus.testing.Ports.free()),
+                RaftNode.Member.parse("c@127.0.0.1:" + kingbus.testing.Ports.free()));
+        java.util.Map<String, BinlogStore> stores = new java.util.HashMap<>();
+        java.util.Map<String, RaftNode> nodes = new java.util.HashMap<>();
+        java.util.function.Function<String, RaftNode> startNode = id -> {
+            try {
+                BinlogStore store = BinlogStore.open(dir.resolve(id).resolve("store"));
+                stores.put(id, store);
+                RaftNode node = new RaftNode(new RaftNode.Settings(id, members, dir.resolve(id).resolve("raft"),
+                        1L << 30, cap), store);
+                nodes.put(id, node);
+                node.start();
+                return node;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        try {
+            members.forEach(m -> startNode.apply(m.id()));
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> nodes.values().stream().anyMatch(RaftNode::isLeader));
+            RaftNode leader = nodes.values().stream().filter(RaftNode::isLeader).findFirst().orElseThrow();
+            String stoppedId = members.stream().map(RaftNode.Member::id)
+                    .filter(id -> nodes.get(id) != leader).findFirst().orElseThrow();
+            nodes.remove(stoppedId).close();
+            stores.remove(stoppedId).close();
+
+            long[] position = {4};
+            java.util.concurrent.Callable<Void> proposeOne = () -> {
+                byte[] event = fillerEvent(position[0], eventSize);
+                byte[] entry = new EntryCodec.BinlogEntryBuilder()
+                        .add("mysql-bin.000001", position[0], event, 0, event.length).build();
+                assertThat(leader.propose(entry).get(20, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
+                position[0] += event.length;
+                return null;
+            };
+            for (int i = 0; i < 200; i++) {
+                proposeOne.call();
+            }
+            RaftNode restarted = startNode.apply(stoppedId);
+            BinlogStore restartedStore = stores.get(stoppedId);
+            BinlogStore leaderStore = stores.entrySet().stream()
+                    .filter(e -> nodes.get(e.getKey()) == leader).findFirst().orElseThrow().getValue();
+            // Keep proposing while the restarted follower catches up.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (restartedStore.lastFile().map(f -> f.endPosition()).orElse(0L) < 4 + 200L * eventSize) {
+                assertThat(System.nanoTime()).as("catch-up within 60 s; the follower holds "
+                        + restartedStore.lastFile().map(f -> f.endPosition()).orElse(0L) + " of " + position[0])
+                        .isLessThan(deadline);
+                proposeOne.call();
+            }
+            for (int i = 0; i < 5; i++) {
+                proposeOne.call();
+            }
+            long end = leaderStore.lastFile().orElseThrow().endPosition();
+            Awaitility.await().atMost(Duration.ofSeconds(20))
+                    .until(() -> restartedStore.lastFile().orElseThrow().endPosition() == end);
+            assertThat(restarted.lastApplied()).isEqualTo(leader.commitIndex());
+            assertThat(leader.protocol().largestResendBytes())
+                    .as("largest catch-up batch")
+                    .isPositive()
+                    .isLessThanOrEqualTo(cap);
+        } finally {
+            nodes.values().forEach(RaftNode::close);
+            stores.values().forEach(BinlogStore::close);
+        }
+    }
+
+    /** One event of {@code size} bytes at {@code position} whose header is whole and consistent; the body is filler. */
+    private static byte[] fillerEvent(long position, int size) {
+        java.nio.ByteBuffer event = java.nio.ByteBuffer.allocate(size).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        event.putInt(0).put((byte) 0x0e).putInt(1).putInt(size).putInt((int) (position + size)).putShort((short) 0);
+        for (int i = 19; i < size; i++) {
+            event.put((byte) i);
+        }
+        return event.array();
+    }
 }

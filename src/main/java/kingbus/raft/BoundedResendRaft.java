@@ -1,0 +1,174 @@
+package kingbus.raft;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.jgroups.Address;
+import org.jgroups.Message;
+import org.jgroups.ObjectMessage;
+import org.jgroups.conf.ClassConfigurator;
+import org.jgroups.protocols.raft.AppendEntriesRequest;
+import org.jgroups.protocols.raft.AppendEntriesResponse;
+import org.jgroups.protocols.raft.LogEntries;
+import org.jgroups.protocols.raft.LogEntry;
+import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.protocols.raft.RaftHeader;
+import org.jgroups.raft.util.CommitTable;
+
+/**
+ * JGroups-raft's {@code RAFT} with a catch-up path whose memory does not grow with how far a
+ * follower is behind.
+ *
+ * <p>JGroups-raft 1.1.4 resends every missing entry, {@code [next_index .. last_appended]}, in one
+ * {@code AppendEntries} message, and resends it again each {@code resend_interval} until it is
+ * acknowledged: a follower restarted after a few hundred megabytes of binlog got messages of that
+ * size, several at once, and ran out of heap (seen in the 20-kill chaos run). Here each resend
+ * carries at most {@link #maxResendBytes} of entries (always at least one), and the next batch is
+ * sent as soon as the follower acknowledges the previous one, so a follower catches up at the
+ * speed it can write, with one bounded batch in flight, also while the leader is busy with new
+ * proposals (in 1.1.4 resends otherwise wait for an idle {@code resend_interval}). While a batch
+ * is in flight no other resend goes to that follower; one not acknowledged within
+ * {@link #CATCH_UP_TIMEOUT_MILLIS} (the follower applies what it appends before answering, so a
+ * batch can take seconds) is sent again on the next resend or answer.
+ *
+ * <p>It keeps {@code RAFT}'s protocol id, so headers and the other Raft protocols
+ * ({@code ELECTION}, {@code REDIRECT}, {@link LeaderCommitTracker}) see no difference; every
+ * member must run it (a stack mixing it with plain {@code RAFT} would disagree on header ids).
+ *
+ * <p>Thread-safety: {@code resend} and {@code handleUpRequest} run on {@code RAFT}'s single
+ * request-processing thread, as do all of {@code RAFT}'s own log accesses; the in-flight table is
+ * only touched there.
+ */
+public class BoundedResendRaft extends RAFT {
+
+    /** Default bound on the entry bytes in one catch-up message. */
+    public static final int DEFAULT_MAX_RESEND_BYTES = 4 << 20;
+
+    /** How long a catch-up batch may stay unacknowledged before it is sent again. */
+    public static final long CATCH_UP_TIMEOUT_MILLIS = 5_000;
+
+    private int maxResendBytes = DEFAULT_MAX_RESEND_BYTES;
+    private volatile long largestResendBytes;
+    private final Map<Address, InFlight> inFlight = new HashMap<>();
+
+    /** The last index and send time of the catch-up batch a follower has not acknowledged yet. */
+    private record InFlight(long lastIndex, long sentNanos) {
+    }
+
+    public BoundedResendRaft() {
+        setId(ClassConfigurator.getProtocolId(RAFT.class));
+    }
+
+    /** The bound on entry bytes in one resend (a single larger entry is still sent alone). */
+    public int maxResendBytes() {
+        return maxResendBytes;
+    }
+
+    /** The most entry bytes this node has put in one resend since it started (for tests and diagnostics). */
+    public long largestResendBytes() {
+        return largestResendBytes;
+    }
+
+    /** Sets the bound on entry bytes in one resend; call before the channel connects. */
+    public BoundedResendRaft maxResendBytes(int bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("maxResendBytes must be positive: " + bytes);
+        }
+        this.maxResendBytes = bytes;
+        return this;
+    }
+
+    /** Sends nothing to a follower whose catch-up batch is in flight and not overdue; otherwise as {@code RAFT}. */
+    @Override
+    protected void sendAppendEntriesMessage(Address member, CommitTable.Entry entry) {
+        InFlight batch = inFlight.get(member);
+        if (batch != null && entry.matchIndex() < batch.lastIndex() && !overdue(batch)) {
+            return;
+        }
+        inFlight.remove(member);
+        super.sendAppendEntriesMessage(member, entry);
+    }
+
+    private static boolean overdue(InFlight batch) {
+        return System.nanoTime() - batch.sentNanos() > CATCH_UP_TIMEOUT_MILLIS * 1_000_000L;
+    }
+
+    /** Resends entries from {@code from} on, up to {@code to} or the byte bound, whichever comes first. */
+    @Override
+    protected void resend(Address target, long from, long to) {
+        LogEntries entries = new LogEntries();
+        long bytes = 0;
+        long entryTerm = 0;
+        long last = from - 1;
+        for (long i = from; i <= to; i++) {
+            LogEntry entry = log_impl.get(i);
+            if (entry == null) {
+                log.error("%s: resending of %d failed; entry not found", local_addr, i);
+                break;
+            }
+            if (entries.size() > 0 && bytes + entry.length() > maxResendBytes) {
+                break;
+            }
+            if (entryTerm <= 0) {
+                entryTerm = entry.term();
+            }
+            entries.add(entry);
+            bytes += entry.length();
+            last = i;
+        }
+        if (entries.size() == 0) {
+            return;
+        }
+        LogEntry previous = log_impl.get(from - 1);
+        long previousTerm = previous != null ? previous.term() : 0;
+        Message msg = new ObjectMessage(target, entries)
+                .putHeader(id, new AppendEntriesRequest(local_addr, currentTerm(), from - 1, previousTerm,
+                        entryTerm, commitIndex()));
+        down_prot.down(msg);
+        num_resends++;
+        if (bytes > largestResendBytes) {
+            largestResendBytes = bytes;
+        }
+        inFlight.put(target, new InFlight(last, System.nanoTime()));
+    }
+
+    /**
+     * Handles the request as {@code RAFT} does; on the leader, an answer from a follower that has
+     * acknowledged its catch-up batch (or whose batch is overdue), or that refused an entry while no
+     * batch was in flight, sends the next batch at once.
+     */
+    @Override
+    public void handleUpRequest(Message msg, RaftHeader hdr) {
+        super.handleUpRequest(msg, hdr);
+        if (!(hdr instanceof AppendEntriesResponse) || msg.src() == null) {
+            return;
+        }
+        Address follower = msg.src();
+        CommitTable table = commit_table;
+        if (table == null || !isLeader()) {
+            inFlight.clear();
+            return;
+        }
+        CommitTable.Entry entry = table.get(follower);
+        if (entry == null) {
+            inFlight.remove(follower);
+            return;
+        }
+        InFlight batch = inFlight.get(follower);
+        if (batch == null) {
+            // A follower that refused an entry (it lacks the one before, or has another term there)
+            // is probed at once; otherwise that waits for an idle resend_interval, never under load.
+            if (entry.sendSingleMessage() && entry.nextIndex() <= lastAppended()) {
+                sendAppendEntriesMessage(follower, entry);
+            }
+            return;
+        }
+        boolean acknowledged = entry.matchIndex() >= batch.lastIndex();
+        if (!acknowledged && !overdue(batch)) {
+            return;
+        }
+        inFlight.remove(follower);
+        if (entry.nextIndex() <= lastAppended()) {
+            sendAppendEntriesMessage(follower, entry);
+        }
+    }
+}
