@@ -8,6 +8,8 @@ import org.jgroups.Header;
 import org.jgroups.Message;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.raft.AppendEntriesRequest;
+import org.jgroups.protocols.raft.AppendEntriesResponse;
+import org.jgroups.protocols.raft.AppendResult;
 import org.jgroups.protocols.raft.LogEntries;
 import org.jgroups.protocols.raft.LogEntry;
 import org.jgroups.protocols.raft.RAFT;
@@ -34,6 +36,10 @@ import org.jgroups.util.Util;
  * leader: this protocol lowers {@code leader_commit} in each request to what is verified (the
  * follower's commit index, or the end of entries whose previous entry matched in this term).
  * Lowering it only delays a commit; the normal Raft conflict repair then replaces the stale tail.
+ *
+ * <p><b>Acknowledge only what matches the leader.</b> For the same reason, an answer that
+ * acknowledges more than this node verified is lowered ({@link #allowedAck}), so the leader never
+ * counts a stale tail towards a majority.
  *
  * <p>It keeps, in order, each new leader commit index with the time it was first seen; the oldest
  * one not yet applied here tells how long this node has been behind ({@link #behindNanos}).
@@ -72,6 +78,62 @@ public final class LeaderCommitTracker extends Protocol {
         up_prot.up(batch);
     }
 
+    @Override
+    public Object down(Message msg) {
+        Header header = msg.getHeader(raftHeaderId);
+        if (header instanceof AppendEntriesResponse response) {
+            try {
+                AppendEntriesResponse clamped = clamp(response, allowedAck());
+                if (clamped != response) {
+                    msg.putHeader(raftHeaderId, clamped);
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("%s: cannot read an AppendEntries response: %s", local_addr, e);
+            }
+        }
+        return down_prot.down(msg);
+    }
+
+    /**
+     * The highest index this follower may acknowledge: its commit index or the end of what it
+     * verified against the current leader. JGroups-raft 1.1.4 answers a commit-only message (and a
+     * request it did not need to write) with its last appended index, which on a node restarted with
+     * an uncommitted tail from an old term acknowledges entries that are not the leader's; the leader
+     * counts that acknowledgement towards a majority (its {@code RequestTable.add} covers every index
+     * up to the acknowledged one). Acknowledging less only makes the leader resend.
+     */
+    synchronized long allowedAck() {
+        RAFT protocol = raft;
+        if (protocol == null) {
+            return Long.MAX_VALUE;
+        }
+        long committed = protocol.commitIndex();
+        return verifiedTerm == protocol.currentTerm() ? Math.max(committed, verifiedIndex) : committed;
+    }
+
+    /**
+     * {@code response} with a successful index lowered to {@code allowed}, or {@code response}
+     * itself when it is a failure or within bounds. Its fields are read from the wire form (they are
+     * protected in JGroups-raft).
+     */
+    static AppendEntriesResponse clamp(AppendEntriesResponse response, long allowed) throws IOException {
+        ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(32);
+        response.writeTo(out);
+        ByteArrayDataInputStream in = new ByteArrayDataInputStream(out.buffer(), 0, out.position());
+        long term = Bits.readLongCompressed(in);
+        AppendResult result;
+        try {
+            result = Util.readStreamable(AppendResult::new, in);
+        } catch (ClassNotFoundException e) {
+            throw new IOException(e);
+        }
+        if (result == null || !result.success() || result.index() <= allowed) {
+            return response;
+        }
+        return new AppendEntriesResponse(term, new AppendResult(AppendResult.Result.OK, allowed)
+                .commitIndex(result.commitIndex()));
+    }
+
     private void observe(Message msg) {
         Header header = msg.getHeader(raftHeaderId);
         if (header instanceof AppendEntriesRequest request) {
@@ -79,8 +141,7 @@ public final class LeaderCommitTracker extends Protocol {
                 Fields fields = Fields.of(request);
                 announce(fields.term, fields.leaderCommit, System.nanoTime());
                 Object payload = msg.getLength() == 0 ? null : msg.getObject();
-                int entries = payload instanceof LogEntries list ? list.size() : 0;
-                long safe = safeCommit(fields, entries);
+                long safe = safeCommit(fields, payload instanceof LogEntries list ? list : null);
                 if (safe < fields.leaderCommit) {
                     msg.putHeader(raftHeaderId, new AppendEntriesRequest(fields.leader, fields.term, fields.prevIndex,
                             fields.prevTerm, fields.entryTerm, safe));
@@ -119,7 +180,8 @@ public final class LeaderCommitTracker extends Protocol {
      * entries verified against the leader of this term (Raft's log matching: an entry whose index
      * and term match the leader's vouches for every entry before it).
      */
-    synchronized long safeCommit(Fields request, int entryCount) {
+    synchronized long safeCommit(Fields request, LogEntries entries) {
+        int entryCount = entries == null ? 0 : entries.size();
         RAFT protocol = raft;
         if (protocol == null) {
             return request.leaderCommit;
@@ -133,10 +195,19 @@ public final class LeaderCommitTracker extends Protocol {
         if (entryCount > 0 && first > committed) {
             boolean previousMatches = request.prevIndex == 0 || termAt(protocol, request.prevIndex) == request.prevTerm;
             if (previousMatches) {
-                long existing = termAt(protocol, first);
-                // A missing or conflicting entry is (re)written from this request; an existing one of
-                // the same term is the leader's, but what follows it in this log is not vouched for.
-                long end = existing == request.entryTerm ? first : request.prevIndex + entryCount;
+                long end = request.prevIndex + entryCount;
+                if (termAt(protocol, first) == request.entryTerm) {
+                    // JGroups-raft writes nothing over an existing entry of the same term: only the
+                    // entries that already match the request's, index by index, are the leader's.
+                    end = request.prevIndex;
+                    for (LogEntry entry : entries) {
+                        if (termAt(protocol, end + 1) != entry.term()) {
+                            break;
+                        }
+                        end++;
+                    }
+                }
+                // Otherwise a missing or conflicting entry is (re)written from this request.
                 verifiedIndex = Math.max(verifiedIndex, end);
             }
         }

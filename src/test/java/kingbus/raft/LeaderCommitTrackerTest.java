@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.TimeUnit;
 import org.jgroups.protocols.raft.AppendEntriesRequest;
+import org.jgroups.protocols.raft.AppendEntriesResponse;
+import org.jgroups.protocols.raft.AppendResult;
 import org.jgroups.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +22,21 @@ class LeaderCommitTrackerTest {
         assertThat(fields.prevTerm()).isEqualTo(6);
         assertThat(fields.entryTerm()).isEqualTo(7);
         assertThat(fields.leaderCommit()).isEqualTo(1234567);
+    }
+
+    @Test
+    void anAcknowledgementBeyondWhatIsVerifiedIsLoweredAndFailuresPassUnchanged() throws Exception {
+        AppendEntriesResponse stale = new AppendEntriesResponse(9, new AppendResult(AppendResult.Result.OK, 120)
+                .commitIndex(100));
+        AppendEntriesResponse lowered = LeaderCommitTracker.clamp(stale, 105);
+        assertThat(lowered).isNotSameAs(stale);
+        assertThat(lowered.currTerm()).isEqualTo(9);
+        assertThat(lowered.toString()).contains("true").contains("index=105").contains("commit-index=100");
+
+        assertThat(LeaderCommitTracker.clamp(stale, 120)).isSameAs(stale);
+        AppendEntriesResponse refused = new AppendEntriesResponse(9,
+                new AppendResult(AppendResult.Result.FAIL_ENTRY_NOT_FOUND, 120));
+        assertThat(LeaderCommitTracker.clamp(refused, 50)).isSameAs(refused);
     }
 
     @Test
