@@ -91,6 +91,8 @@ class ChaosIT {
                     servedNodeDown.set(true);
                 }
                 victim.kill9();
+                System.out.printf("chaos %6.1f s: kill %d of %s (%s)%n", elapsed(), kill, victim.nodeName(),
+                        victim == leader ? "leader" : "follower");
                 if (victim == leader) {
                     leaderKills++;
                     // A node busy catching up may answer health slowly; that is not a failed failover.
@@ -100,8 +102,11 @@ class ChaosIT {
                                     && n.get("/health/ready").body().contains("\"syncer\":\"STREAMING\"")
                                     && n.role().equals("leader")));
                     failovers.add((System.nanoTime() - killedAt) / 1e9);
+                    System.out.printf("chaos %6.1f s: a new leader streams after %.2f s%n", elapsed(),
+                            failovers.get(failovers.size() - 1));
                 }
                 victim.start().awaitReady();
+                System.out.printf("chaos %6.1f s: %s restarted and ready%n", elapsed(), victim.nodeName());
                 if (victim == served) {
                     Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                             .until(() -> "Yes".equals(replica.slaveStatus().get("Slave_IO_Running")));
@@ -137,6 +142,13 @@ class ChaosIT {
         }
     }
 
+    private static final long STARTED = System.nanoTime();
+
+    /** Seconds since the class was loaded, for the timeline the run prints. */
+    private static double elapsed() {
+        return (System.nanoTime() - STARTED) / 1e9;
+    }
+
     private static String describe(List<Double> seconds) {
         if (seconds.isEmpty()) {
             return "-";
@@ -158,6 +170,7 @@ class ChaosIT {
     private static void watchStalls(MariaDb replica, AtomicBoolean watching, AtomicBoolean servedNodeDown,
             AtomicLong longest, AtomicLong longestNodeUp) {
         String last = "";
+        boolean downDuringStall = false;
         long since = System.nanoTime();
         long sinceNodeUp = since;
         while (watching.get()) {
@@ -166,8 +179,14 @@ class ChaosIT {
                 long at = System.nanoTime();
                 if (servedNodeDown.get()) {
                     sinceNodeUp = at;
+                    downDuringStall = true;
                 }
                 if (!now.equals(last)) {
+                    if (at - since > TimeUnit.SECONDS.toNanos(2)) {
+                        System.out.printf("chaos %6.1f s: the replica stalled %.1f s (its node down meanwhile: %b)%n",
+                                elapsed(), (at - since) / 1e9, downDuringStall);
+                    }
+                    downDuringStall = false;
                     last = now;
                     since = at;
                     sinceNodeUp = at;
