@@ -2,6 +2,7 @@ package kingbus.syncer;
 
 import java.io.ByteArrayOutputStream;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
 import kingbus.protocol.binlog.EventGroups;
 
 /**
@@ -17,6 +18,8 @@ final class TransactionGrouper {
 
     /** A complete unit: whole events lying at {@code startPosition} of {@code file}. */
     record Unit(String file, long startPosition, byte[] events, int transactions) {}
+
+    private static final Logger LOG = Logger.getLogger(TransactionGrouper.class.getName());
 
     private final Consumer<Unit> sink;
     private ByteArrayOutputStream open;
@@ -40,6 +43,15 @@ final class TransactionGrouper {
             } else {
                 sink.accept(new Unit(file, position, event, 0));
             }
+            return;
+        }
+        if (EventGroups.startsGroup(event)) {
+            // A master never nests groups: the open one ended with an event not recognised as its end.
+            LOG.warning("A GTID event at " + file + ":" + position + " began while the group from " + openFile + ":"
+                    + openStart + " had not ended; taking that group as whole");
+            sink.accept(new Unit(openFile, openStart, open.toByteArray(), 1));
+            open = null;
+            add(file, position, event, hasChecksum);
             return;
         }
         open.writeBytes(event);

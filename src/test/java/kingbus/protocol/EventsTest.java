@@ -92,6 +92,44 @@ class EventsTest {
         assertThat(EventGroups.endsGroup(captured("gtid-mode.txt", "query=create database", 0), true, true)).isTrue();
     }
 
+    /**
+     * A QUERY_COMPRESSED_EVENT as MariaDB's binlog_buf_compress writes the statement: 0x80 | lenlen,
+     * the length big-endian, a zlib stream; with a CRC32 trailer (not checked here).
+     */
+    private static byte[] compressedQuery(String statement) {
+        byte[] sql = statement.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater();
+        deflater.setInput(sql);
+        deflater.finish();
+        byte[] zlib = new byte[sql.length + 64];
+        int zlibLength = deflater.deflate(zlib);
+        deflater.end();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(new byte[13]); // thread id, exec time, db_len 0, error code, status_vars_len 0
+        body.write(0); // the empty db name's NUL
+        body.write(0x80 | 1);
+        body.write(sql.length);
+        body.write(zlib, 0, zlibLength);
+        int size = LogEvent.LOG_EVENT_HEADER_LEN + body.size() + 4;
+        java.nio.ByteBuffer event = java.nio.ByteBuffer.allocate(size).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        event.putInt(0).put((byte) EventGroups.QUERY_COMPRESSED_EVENT).putInt(1).putInt(size).putInt(0)
+                .putShort((short) 0).put(body.toByteArray()).putInt(0);
+        return event.array();
+    }
+
+    @Test
+    void aCompressedCommitOrXaCommitEndsItsGroupAndOtherCompressedStatementsDoNot() {
+        assertThat(EventGroups.endsGroup(compressedQuery("XA COMMIT X'6b696e67627573',X'',1"), false, true)).isTrue();
+        assertThat(EventGroups.endsGroup(compressedQuery("COMMIT"), false, true)).isTrue();
+        assertThat(EventGroups.endsGroup(compressedQuery("INSERT INTO t VALUES (1), (2), (3)"), false, true))
+                .isFalse();
+        assertThat(EventGroups.endsGroup(compressedQuery("ROLLBACK TO SAVEPOINT s1"), false, true)).isFalse();
+        assertThat(EventGroups.endsGroup(compressedQuery("CREATE TABLE t (id INT)"), true, true)).isTrue();
+        byte[] broken = compressedQuery("COMMIT");
+        broken[LogEvent.LOG_EVENT_HEADER_LEN + 16] ^= 0x55; // inside the zlib stream
+        assertThat(EventGroups.endsGroup(broken, false, true)).isFalse();
+    }
+
     @Test
     void nativePasswordMatchesTheKnownScheme() {
         byte[] scramble = "abcdefghij0123456789".getBytes();

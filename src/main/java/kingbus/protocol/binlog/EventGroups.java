@@ -2,11 +2,14 @@ package kingbus.protocol.binlog;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
  * Where MariaDB event groups (transactions) begin and end, read from raw events. A group starts
- * at a GTID_EVENT; it ends at XID_EVENT, XA_PREPARE_LOG_EVENT, a QUERY of COMMIT / ROLLBACK /
- * XA COMMIT / XA ROLLBACK, or, when the GTID has FL_STANDALONE (DDL), at its one statement.
+ * at a GTID_EVENT; it ends at XID_EVENT, XA_PREPARE_LOG_EVENT, a QUERY (or QUERY_COMPRESSED) of
+ * COMMIT / ROLLBACK / XA COMMIT / XA ROLLBACK, or, when the GTID has FL_STANDALONE (DDL), at its
+ * one statement.
  *
  * <p>Stateless and thread-safe.
  */
@@ -52,7 +55,10 @@ public final class EventGroups {
                 }
                 return isCommitOrRollback(queryPrefix(event, hasChecksum));
             case QUERY_COMPRESSED_EVENT:
-                return standalone;
+                if (standalone) {
+                    return true;
+                }
+                return isCommitOrRollback(compressedQueryPrefix(event, hasChecksum));
             default:
                 return false;
         }
@@ -72,15 +78,57 @@ public final class EventGroups {
 
     /** The first characters of a QUERY_EVENT's statement. */
     static String queryPrefix(byte[] e, boolean hasChecksum) {
-        int body = LogEvent.LOG_EVENT_HEADER_LEN;
-        int dbLen = e[body + QUERY_DB_LEN_OFFSET] & 0xFF;
-        int statusLen = (e[body + QUERY_STATUS_VARS_LEN_OFFSET] & 0xFF)
-                | (e[body + QUERY_STATUS_VARS_LEN_OFFSET + 1] & 0xFF) << 8;
-        int start = body + QUERY_HEADER_LEN + statusLen + dbLen + 1;
+        int start = statementOffset(e);
         int end = e.length - (hasChecksum ? LogEvent.BINLOG_CHECKSUM_LEN : 0);
         if (start >= end) {
             return "";
         }
         return new String(e, start, Math.min(end - start, QUERY_PREFIX_LEN), StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The first characters of a QUERY_COMPRESSED_EVENT's statement, which MariaDB stores as
+     * {@code binlog_buf_compress} writes it: one byte {@code 0x80 | lenlen}, the uncompressed length
+     * in {@code lenlen} big-endian bytes, then a zlib stream. Empty when it cannot be read (hand-written:
+     * no library parses MariaDB's compressed events; {@link Inflater} does the zlib part).
+     */
+    static String compressedQueryPrefix(byte[] e, boolean hasChecksum) {
+        int start = statementOffset(e);
+        int end = e.length - (hasChecksum ? LogEvent.BINLOG_CHECKSUM_LEN : 0);
+        if (start >= end) {
+            return "";
+        }
+        int lenlen = e[start] & 0x07;
+        int zlibStart = start + 1 + lenlen;
+        if ((e[start] & 0x80) == 0 || lenlen == 0 || zlibStart >= end) {
+            return "";
+        }
+        Inflater inflater = new Inflater();
+        try {
+            inflater.setInput(e, zlibStart, end - zlibStart);
+            byte[] prefix = new byte[QUERY_PREFIX_LEN];
+            int n = 0;
+            while (n < prefix.length && !inflater.finished()) {
+                int got = inflater.inflate(prefix, n, prefix.length - n);
+                if (got == 0) {
+                    break; // truncated input or a preset dictionary: not a statement we can read
+                }
+                n += got;
+            }
+            return new String(prefix, 0, n, StandardCharsets.ISO_8859_1);
+        } catch (DataFormatException bad) {
+            return "";
+        } finally {
+            inflater.end();
+        }
+    }
+
+    /** Where a (possibly compressed) QUERY_EVENT's statement starts: after post-header, status variables and db. */
+    private static int statementOffset(byte[] e) {
+        int body = LogEvent.LOG_EVENT_HEADER_LEN;
+        int dbLen = e[body + QUERY_DB_LEN_OFFSET] & 0xFF;
+        int statusLen = (e[body + QUERY_STATUS_VARS_LEN_OFFSET] & 0xFF)
+                | (e[body + QUERY_STATUS_VARS_LEN_OFFSET + 1] & 0xFF) << 8;
+        return body + QUERY_HEADER_LEN + statusLen + dbLen + 1;
     }
 }
