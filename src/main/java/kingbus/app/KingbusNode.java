@@ -2,12 +2,14 @@ package kingbus.app;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -15,6 +17,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
 import kingbus.config.KingbusConfig;
 import kingbus.raft.EntryCodec;
 import kingbus.raft.RaftNode;
@@ -100,19 +103,44 @@ public class KingbusNode {
             LOG.warning("kingbus.replica.password is empty: replicas log in as '" + config.replicaUser()
                     + "' with an empty password. Set it before exposing the MySQL port.");
         }
+        SSLContext listenerTls = null;
+        if (config.tlsKeystore().isPresent()) {
+            try {
+                listenerTls = TlsContexts.server(config.tlsKeystore().get(), config.tlsKeystorePassword());
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalStateException("Cannot read the TLS keystore KINGBUS_TLS_KEYSTORE='"
+                        + config.tlsKeystore().get() + "': " + e.getMessage(), e);
+            }
+        }
         server = new MysqlServer(new ServerSettings(config.mysqlHost(), config.mysqlPort(), config.serverId(),
                 config.replicaUser(), config.replicaPassword(), config.adminUser(), config.adminPassword(),
-                config.maxConnections(), config.idleTimeout()), store, threads);
+                config.maxConnections(), config.idleTimeout(), listenerTls, config.mysqlRequireTls()), store, threads);
         server.start();
-        LOG.info(() -> "MySQL protocol listener on " + config.mysqlHost() + ":" + server.boundPort());
+        boolean tlsOffered = listenerTls != null;
+        LOG.info(() -> "MySQL protocol listener on " + config.mysqlHost() + ":" + server.boundPort()
+                + (tlsOffered ? (config.mysqlRequireTls() ? " (TLS required)" : " (TLS offered)") : ""));
 
         Optional<String> masterHost = config.masterHost();
         if (masterHost.isEmpty()) {
             LOG.warning("No master configured (kingbus.master.host): serving the stored binlog only");
         } else {
+            BinlogSyncer.MasterTls masterTls = BinlogSyncer.MasterTls.DISABLED;
+            if (!config.masterSslMode().equals("DISABLED")) {
+                SSLContext trusting = null;
+                if (config.masterSslCa().isPresent()) {
+                    try {
+                        trusting = TlsContexts.trusting(config.masterSslCa().get());
+                    } catch (IOException | GeneralSecurityException e) {
+                        throw new IllegalStateException("Cannot read the master's CA kingbus.master.ssl-ca='"
+                                + config.masterSslCa().get() + "': " + e.getMessage(), e);
+                    }
+                }
+                masterTls = new BinlogSyncer.MasterTls(config.masterSslMode(), config.masterSslCa().orElse(null),
+                        trusting);
+            }
             syncer = new BinlogSyncer(new BinlogSyncer.Settings(masterHost.get(), config.masterPort(),
                     config.masterUser(), config.masterPassword(), config.serverId(), config.masterHeartbeat(),
-                    config.raftMaxEntryBytes(), 4, Duration.ofMillis(200), Duration.ofSeconds(10)),
+                    config.raftMaxEntryBytes(), 4, Duration.ofMillis(200), Duration.ofSeconds(10), masterTls),
                     this::committedEnd,
                     entry -> raft.propose(entry).thenApply(result -> result != AppendResult.REJECTED),
                     threads);

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.eclipse.microprofile.config.Config;
 
@@ -20,6 +21,9 @@ import org.eclipse.microprofile.config.Config;
  */
 @ApplicationScoped
 public class KingbusConfig {
+
+    /** server.xml's stand-in for KINGBUS_TLS_KEYSTORE when none is set (Liberty needs some path). */
+    static final String NO_KEYSTORE = "kingbus-no-keystore.p12";
 
     private final String nodeName;
     private final String dataDir;
@@ -44,6 +48,10 @@ public class KingbusConfig {
     private final String raftMaxApplyLagSeconds;
     private final String raftMaxResendBytes;
     private final String tlsKeystore;
+    private final String tlsKeystorePassword;
+    private final String mysqlRequireTls;
+    private final String masterSslMode;
+    private final String masterSslCa;
     private final String httpsPort;
 
     /** For CDI's client proxy only. */
@@ -71,6 +79,10 @@ public class KingbusConfig {
         this.raftMaxApplyLagSeconds = null;
         this.raftMaxResendBytes = null;
         this.tlsKeystore = null;
+        this.tlsKeystorePassword = null;
+        this.mysqlRequireTls = null;
+        this.masterSslMode = null;
+        this.masterSslCa = null;
         this.httpsPort = null;
     }
 
@@ -101,6 +113,10 @@ public class KingbusConfig {
         this.raftMaxResendBytes = read(source, "kingbus.raft.max-resend-bytes", "4194304");
         // Liberty's own variables (server.xml), which Liberty also reads for its HTTPS endpoint.
         this.tlsKeystore = read(source, "KINGBUS_TLS_KEYSTORE", "");
+        this.tlsKeystorePassword = read(source, "KINGBUS_TLS_KEYSTORE_PASSWORD", "");
+        this.mysqlRequireTls = read(source, "kingbus.mysql.require-tls", "false");
+        this.masterSslMode = read(source, "kingbus.master.ssl-mode", "DISABLED");
+        this.masterSslCa = read(source, "kingbus.master.ssl-ca", "");
         this.httpsPort = read(source, "HTTPS_PORT", "-1");
     }
 
@@ -130,10 +146,28 @@ public class KingbusConfig {
         checkRange(problems, "kingbus.raft.max-resend-bytes", raftMaxResendBytes, 64 << 10, 256L << 20);
         if (!httpsPort.equals("-1")) {
             checkPort(problems, "HTTPS_PORT", httpsPort);
-            if (!tlsKeystore.isEmpty() && !java.nio.file.Files.isReadable(Path.of(tlsKeystore))) {
-                problems.add("KINGBUS_TLS_KEYSTORE='" + tlsKeystore + "' is not a readable file (HTTPS needs a PKCS12"
-                        + " keystore)");
+            if (tlsKeystore().isEmpty()) {
+                problems.add("HTTPS_PORT=" + httpsPort + " needs KINGBUS_TLS_KEYSTORE, a PKCS12 keystore");
             }
+        }
+        if (tlsKeystore().isPresent() && !java.nio.file.Files.isReadable(tlsKeystore().get())) {
+            problems.add("KINGBUS_TLS_KEYSTORE='" + tlsKeystore + "' is not a readable file (HTTPS and the MySQL"
+                    + " listener's TLS need a PKCS12 keystore)");
+        }
+        if (!mysqlRequireTls.equalsIgnoreCase("true") && !mysqlRequireTls.equalsIgnoreCase("false")) {
+            problems.add("kingbus.mysql.require-tls='" + mysqlRequireTls + "' must be true or false");
+        } else if (mysqlRequireTls() && tlsKeystore().isEmpty()) {
+            problems.add("kingbus.mysql.require-tls=true needs a TLS certificate: set KINGBUS_TLS_KEYSTORE (PKCS12)");
+        }
+        if (!List.of("DISABLED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY").contains(masterSslMode.toUpperCase(Locale.ROOT))) {
+            problems.add("kingbus.master.ssl-mode='" + masterSslMode
+                    + "' must be DISABLED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
+        } else if (masterSslMode.toUpperCase(Locale.ROOT).startsWith("VERIFY") && masterSslCa.isEmpty()) {
+            problems.add("kingbus.master.ssl-mode=" + masterSslMode + " needs kingbus.master.ssl-ca, the PEM file of"
+                    + " the CA that signed the master's certificate");
+        }
+        if (!masterSslCa.isEmpty() && !java.nio.file.Files.isReadable(Path.of(masterSslCa))) {
+            problems.add("kingbus.master.ssl-ca='" + masterSslCa + "' is not a readable file");
         }
         if (replicaUser.isBlank()) {
             problems.add("kingbus.replica.user must not be empty");
@@ -238,6 +272,32 @@ public class KingbusConfig {
      */
     public boolean tlsEnabled() {
         return httpsPort() > 0;
+    }
+
+    /** The node's PKCS12 keystore (HTTPS and the MySQL listener's TLS), if one is configured. */
+    public Optional<Path> tlsKeystore() {
+        boolean unset = tlsKeystore.isEmpty() || tlsKeystore.endsWith(NO_KEYSTORE);
+        return unset ? Optional.empty() : Optional.of(Path.of(tlsKeystore));
+    }
+
+    /** The keystore's password (a secret: never log it). */
+    public String tlsKeystorePassword() {
+        return tlsKeystorePassword;
+    }
+
+    /** True when the MySQL listener refuses logins that are not over TLS. */
+    public boolean mysqlRequireTls() {
+        return mysqlRequireTls.equalsIgnoreCase("true");
+    }
+
+    /** How the syncer secures its connection to the master: DISABLED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY. */
+    public String masterSslMode() {
+        return masterSslMode.toUpperCase(Locale.ROOT);
+    }
+
+    /** The PEM file of the CA that signed the master's certificate, if set. */
+    public Optional<Path> masterSslCa() {
+        return masterSslCa.isEmpty() ? Optional.empty() : Optional.of(Path.of(masterSslCa));
     }
 
     /** The HTTPS port from the {@code HTTPS_PORT} variable; -1 when HTTPS is off. */

@@ -65,6 +65,12 @@ public class KingbusMetrics {
         return node.server().map(MysqlServer::bytesSent).orElse(0L);
     }
 
+    @Gauge(name = "kingbus_semi_sync_acks", absolute = true, unit = MetricUnits.NONE,
+            description = "Semi-sync acknowledgements received from replicas since start")
+    public long semiSyncAcks() {
+        return node.server().map(MysqlServer::semiSyncAcks).orElse(0L);
+    }
+
     @Gauge(name = "kingbus_replicas_connected", absolute = true, unit = MetricUnits.NONE,
             description = "Replicas and binlog readers currently dumping from this node")
     public long replicasConnected() {

@@ -16,6 +16,7 @@ import kingbus.protocol.codec.PacketIO;
 import kingbus.protocol.packet.BinlogDumpCommand;
 import kingbus.protocol.packet.ErrorCode;
 import kingbus.protocol.packet.Packets;
+import kingbus.protocol.packet.SemiSync;
 import kingbus.store.BinlogFile;
 import kingbus.store.BinlogReader;
 import kingbus.store.BinlogUnavailableException;
@@ -52,6 +53,11 @@ import kingbus.store.StoredEvent;
  * stream ends with an EOF packet at the end of the committed binlog; otherwise it waits on the
  * store's commit signal ({@link BinlogReader#awaitCommit}), never polls.
  *
+ * <h2>Semi-sync</h2>
+ * For a replica that set {@code @rpl_semi_sync_slave = 1} every event goes behind
+ * {@code 0x00 0xEF flags}; the last event of each group asks for an ack, and the packet count then
+ * restarts at 1 as MariaDB's semi-sync master does. {@link ClientSession} reads the acks.
+ *
  * <p>Runs on its session's thread; not thread-safe. Stops when {@code stopped} says so (server
  * closing or socket closed) or when a write to the replica fails.
  */
@@ -83,6 +89,13 @@ final class BinlogDumper {
     private final boolean gtidStrictMode;
     private final boolean gtidIgnoreDuplicates;
     private final boolean nonBlocking;
+    /** The replica set @rpl_semi_sync_slave = 1: events carry the semi-sync header (SemiSync). */
+    private final boolean semiSync;
+    private final byte[] semiSyncNoAck = SemiSync.eventPrefix(false);
+    private final byte[] semiSyncNeedAck = SemiSync.eventPrefix(true);
+    /** Semi-sync: a sent event group has not ended yet; its GTID had FL_STANDALONE. */
+    private boolean inGroup;
+    private boolean groupStandalone;
 
     /** The checksum algorithm of what is being sent: the replica's at first, then each FDE's. */
     private int currentChecksumAlg;
@@ -122,6 +135,12 @@ final class BinlogDumper {
         this.gtidIgnoreDuplicates = isTrue(variables.get("slave_gtid_ignore_duplicates"));
         // MariaDB also ends the stream at the end of the log for server id 0 (mariadb-binlog without --stop-never).
         this.nonBlocking = command.nonBlocking() || command.serverId() == 0;
+        this.semiSync = isTrue(variables.get("rpl_semi_sync_slave"));
+    }
+
+    /** True when the replica asked for semi-sync framing ({@code SET @rpl_semi_sync_slave = 1}). */
+    static boolean wantsSemiSync(Map<String, String> variables) {
+        return isTrue(variables.get("rpl_semi_sync_slave"));
     }
 
     /** @master_heartbeat_period in nanoseconds (an integer, or a decimal as some clients send) to millis. */
@@ -394,7 +413,7 @@ final class BinlogDumper {
         }
         if (!skipped(event, type, crc)) {
             if (type != LogEvent.ANNOTATE_ROWS_EVENT || command.sendAnnotateRows()) {
-                sendStored(event);
+                sendStored(event, semiSync && endsSentGroup(event, type, crc));
             }
         }
         if (sendFakeGtidList && skip == Skip.NOT) {
@@ -442,7 +461,8 @@ final class BinlogDumper {
                 return true;
             case TRANSACTION:
                 if (type == LogEvent.XID_EVENT || type == LogEvent.XA_PREPARE_LOG_EVENT
-                        || (type == LogEvent.QUERY_EVENT && EventGroups.endsGroup(event, false, crc))) {
+                        || ((type == LogEvent.QUERY_EVENT || type == EventGroups.QUERY_COMPRESSED_EVENT)
+                                && EventGroups.endsGroup(event, false, crc))) {
                     skip = Skip.NOT;
                 }
                 return true;
@@ -466,17 +486,49 @@ final class BinlogDumper {
     }
 
     /** Sends an event of the current file, without its checksum for a checksum-unaware replica. */
+    /**
+     * Semi-sync: true when {@code event}, about to be sent, ends the group the replica is receiving
+     * (where a MariaDB master asks for the ack of a waiting commit; Kingbus asks at every group end,
+     * since all it sends is committed).
+     */
+    private boolean endsSentGroup(byte[] event, int type, boolean crc) {
+        if (type == LogEvent.GTID_EVENT) {
+            inGroup = true;
+            groupStandalone = EventGroups.isStandalone(event);
+            return false;
+        }
+        if (inGroup && EventGroups.endsGroup(event, groupStandalone, crc)) {
+            inGroup = false;
+            return true;
+        }
+        return false;
+    }
+
     private void sendStored(byte[] event) throws IOException {
+        sendStored(event, false);
+    }
+
+    private void sendStored(byte[] event, boolean needAck) throws IOException {
         boolean strip = !checksumAware && currentChecksumAlg == LogEvent.BINLOG_CHECKSUM_ALG_CRC32;
-        send(strip ? Events.withoutChecksum(event) : event);
+        send(strip ? Events.withoutChecksum(event) : event, needAck);
     }
 
     private void sendArtificial(byte[] event) throws IOException {
-        send(event);
+        send(event, false);
     }
 
-    private void send(byte[] event) throws IOException {
-        io.write(Packets.OK_HEADER, event, 0, event.length);
+    private void send(byte[] event, boolean needAck) throws IOException {
+        if (semiSync) {
+            io.write(needAck ? semiSyncNeedAck : semiSyncNoAck, event, 0, event.length);
+            if (needAck) {
+                // As MariaDB's Repl_semi_sync_master::flush_net: send it now, and restart the
+                // packet count as the replica does when it writes its ack (the next event is 1).
+                io.flush();
+                io.sequence(1);
+            }
+        } else {
+            io.write(Packets.OK_HEADER, event, 0, event.length);
+        }
         pendingEvents++;
         pendingBytes += event.length;
         if (pendingBytes > COUNTER_FLUSH_BYTES) {

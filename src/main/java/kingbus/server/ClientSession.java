@@ -1,5 +1,6 @@
 package kingbus.server;
 
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.Socket;
@@ -11,6 +12,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
 import kingbus.protocol.codec.MalformedPacketException;
 import kingbus.protocol.codec.PacketIO;
 import kingbus.protocol.codec.PacketTooLargeException;
@@ -21,6 +25,7 @@ import kingbus.protocol.packet.HandshakeResponse;
 import kingbus.protocol.packet.NativePassword;
 import kingbus.protocol.packet.Packets;
 import kingbus.protocol.packet.RegisterSlaveCommand;
+import kingbus.protocol.packet.SemiSync;
 
 /**
  * One client connection: handshake and authentication, then commands until the client quits,
@@ -33,13 +38,17 @@ import kingbus.protocol.packet.RegisterSlaveCommand;
 final class ClientSession {
 
     private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
+    /** A semi-sync ack: magic, position, a file name (FN_REFLEN at most). */
+    private static final int MAX_ACK_PAYLOAD = 1024;
 
     private final MysqlServer server;
-    private final Socket socket;
+    /** The client's socket; replaced by its TLS layer after an SSLRequest. */
+    private volatile Socket socket;
     private final int connectionId;
     private final Map<String, String> userVariables = new ConcurrentHashMap<>();
     private volatile RegisterSlaveCommand registration;
     private volatile boolean dumping;
+    private volatile SemiSync.Ack lastSemiSyncAck;
     private String user = "";
     private boolean deprecateEof;
 
@@ -67,7 +76,7 @@ final class ClientSession {
 
     /** Answers a connection over the limit with ER_CON_COUNT_ERROR, as MariaDB does, and closes it. */
     void refuseTooMany() {
-        try (socket) {
+        try (Socket plain = socket) {
             PacketIO io = new PacketIO(socket.getInputStream(), socket.getOutputStream(), 1024);
             io.write(Packets.error(ErrorCode.ER_CON_COUNT_ERROR, "Too many connections"));
             io.flush();
@@ -80,12 +89,14 @@ final class ClientSession {
 
     void run() {
         String ending = "closed";
-        try (socket) {
-            socket.setTcpNoDelay(true);
-            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE,
+        Socket plain = socket;
+        try {
+            plain.setTcpNoDelay(true);
+            plain.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE,
                     server.settings().idleTimeout().toMillis())));
-            PacketIO io = new PacketIO(socket.getInputStream(), socket.getOutputStream(), MysqlServer.MAX_CLIENT_PAYLOAD);
-            if (!authenticate(io)) {
+            PacketIO io = new PacketIO(plain.getInputStream(), plain.getOutputStream(), MysqlServer.MAX_CLIENT_PAYLOAD);
+            io = authenticate(io);
+            if (io == null) {
                 ending = null; // authenticate() logged why
                 return;
             }
@@ -99,6 +110,7 @@ final class ClientSession {
             ending = "ended by an error: " + e;
             LOG.log(Level.FINE, "Connection " + connectionId, e);
         } finally {
+            closeQuietly(); // the TLS layer, if any, then the plain socket closes too
             server.ended(this);
             String how = ending;
             if (how != null) LOG.info(() -> "Connection " + connectionId + " from " + peer() + " (user '" + user + "'"
@@ -106,22 +118,47 @@ final class ClientSession {
         }
     }
 
-    private boolean authenticate(PacketIO io) throws IOException {
+    /**
+     * Greets, switches to TLS when the client asks (and TLS is configured), and checks the
+     * password; returns the framer to go on with (over TLS after an SSLRequest), or null when the
+     * login was refused (the client got an error packet and the refusal was logged).
+     */
+    private PacketIO authenticate(PacketIO io) throws IOException {
         byte[] scramble = NativePassword.newScramble();
-        io.write(Packets.handshakeV10(ServerVariables.serverVersion(server.store()), connectionId, scramble));
+        SSLContext tls = server.settings().tls();
+        io.write(Packets.handshakeV10(ServerVariables.serverVersion(server.store()), connectionId, scramble,
+                tls != null));
         io.flush();
         HandshakeResponse response;
+        boolean secure = false;
         try {
             response = HandshakeResponse.parse(io.read());
+            if (response.sslRequest()) {
+                if (tls == null) {
+                    sendError(io, ErrorCode.ER_NOT_SUPPORTED_YET, "TLS is not configured on this Kingbus node"
+                            + " (set KINGBUS_TLS_KEYSTORE)");
+                    LOG.warning("Refused a TLS connection from " + peer() + ": no TLS keystore is configured");
+                    return null;
+                }
+                io = startTls(io, tls);
+                secure = true;
+                response = HandshakeResponse.parse(io.read());
+            }
         } catch (MalformedPacketException e) {
             sendError(io, ErrorCode.ER_NET_READ_ERROR, "Bad handshake: " + e.getMessage());
-            return false;
-        }
-        if (response.sslRequest()) {
-            sendError(io, ErrorCode.ER_NOT_SUPPORTED_YET, "Kingbus does not support TLS on this listener yet");
-            return false;
+            return null;
+        } catch (SSLException e) {
+            LOG.warning("TLS handshake with " + peer() + " failed: " + e.getMessage());
+            return null;
         }
         user = response.user();
+        if (!secure && server.settings().requireTls()) {
+            sendError(io, ErrorCode.ER_SECURE_TRANSPORT_REQUIRED, "Connections using insecure transport are"
+                    + " prohibited while kingbus.mysql.require-tls=true; connect with TLS");
+            LOG.warning("Refused login of user '" + user + "' from " + peer() + ": not over TLS, and"
+                    + " kingbus.mysql.require-tls=true");
+            return null;
+        }
         deprecateEof = response.deprecateEof();
         byte[] auth = response.authResponse();
         if (response.authPlugin() != null && !Packets.MYSQL_NATIVE_PASSWORD.equals(response.authPlugin())) {
@@ -135,12 +172,30 @@ final class ClientSession {
             sendError(io, ErrorCode.ER_ACCESS_DENIED_ERROR, "Access denied for user '" + user + "'@'" + host
                     + "' (using password: " + (auth.length > 0 ? "YES" : "NO") + ")");
             LOG.warning("Refused login of user '" + user + "' from " + peer() + ": wrong user or password");
-            return false;
+            return null;
         }
         io.write(Packets.ok());
         io.flush();
-        LOG.info(() -> "Connection " + connectionId + " from " + peer() + " logged in as '" + user + "'");
-        return true;
+        boolean overTls = secure;
+        LOG.info(() -> "Connection " + connectionId + " from " + peer() + " logged in as '" + user + "'"
+                + (overTls ? " over TLS" : ""));
+        return io;
+    }
+
+    /**
+     * Layers TLS (server mode) over the socket after an SSLRequest. Bytes of the client's TLS
+     * handshake that the plain framer already buffered are handed to the TLS layer.
+     */
+    private PacketIO startTls(PacketIO plain, SSLContext tls) throws IOException {
+        byte[] buffered = plain.takeBuffered();
+        SSLSocket secured = (SSLSocket) tls.getSocketFactory()
+                .createSocket(socket, new ByteArrayInputStream(buffered), true);
+        secured.setUseClientMode(false);
+        socket = secured;
+        secured.startHandshake();
+        PacketIO io = new PacketIO(secured.getInputStream(), secured.getOutputStream(), MysqlServer.MAX_CLIENT_PAYLOAD);
+        io.sequence(plain.sequence());
+        return io;
     }
 
     private String passwordFor(String name) {
@@ -204,6 +259,9 @@ final class ClientSession {
         server.dumpStarted();
         LOG.info(() -> "Binlog dump for " + describeReplica(command) + " from " + peer() + " starts at "
                 + BinlogDumper.describeStart(command, userVariables));
+        if (BinlogDumper.wantsSemiSync(userVariables)) {
+            startAckReader(io.inputOnly(MAX_ACK_PAYLOAD), command.serverId());
+        }
         try {
             new BinlogDumper(server, io, command, userVariables, deprecateEof,
                     () -> server.isClosing() || socket.isClosed()).run();
@@ -213,6 +271,42 @@ final class ClientSession {
             dumping = false;
             server.dumpEnded();
         }
+    }
+
+    /**
+     * Reads a semi-sync replica's acks while the dump writes on the same socket. Anything else
+     * closes the connection (a MariaDB master ignores it; closing is the clearer answer), and so does
+     * the replica's end, which also stops the dump without waiting for its next write to fail.
+     */
+    private void startAckReader(PacketIO acks, long replicaServerId) {
+        Runnable reader = () -> {
+            try {
+                while (true) {
+                    acks.resetSequence();
+                    SemiSync.Ack ack = SemiSync.parseAck(acks.read());
+                    lastSemiSyncAck = ack;
+                    server.semiSyncAcked();
+                }
+            } catch (MalformedPacketException | PacketTooLargeException e) {
+                LOG.warning("Replica server_id " + replicaServerId + " on connection " + connectionId
+                        + " sent a packet that is not a semi-sync ack during its dump (" + e.getMessage()
+                        + "); closing the connection");
+                closeQuietly();
+            } catch (IOException e) {
+                closeQuietly();
+            }
+        };
+        try {
+            server.startThread(reader, "kingbus-semisync-acks-" + connectionId);
+        } catch (RuntimeException e) {
+            LOG.warning("No thread to read the semi-sync acks of connection " + connectionId + ": " + e
+                    + "; its acks are not read");
+        }
+    }
+
+    /** The newest semi-sync ack of this session's replica, or null. */
+    SemiSync.Ack lastSemiSyncAck() {
+        return lastSemiSyncAck;
     }
 
     private String describeReplica(BinlogDumpCommand command) {

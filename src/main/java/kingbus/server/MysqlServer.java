@@ -49,6 +49,7 @@ public final class MysqlServer implements AutoCloseable {
     private final AtomicLong dumpsStarted = new AtomicLong();
     private final AtomicLong eventsSent = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicLong semiSyncAcks = new AtomicLong();
     private volatile ServerSocket socket;
     private volatile boolean closed;
     private Thread acceptor;
@@ -140,6 +141,20 @@ public final class MysqlServer implements AutoCloseable {
         dumping.decrementAndGet();
     }
 
+    void semiSyncAcked() {
+        semiSyncAcks.incrementAndGet();
+    }
+
+    /** Starts a helper thread of a session from the server's (managed) thread factory. */
+    void startThread(Runnable task, String name) {
+        Thread thread = threads.newThread(task);
+        if (thread == null) {
+            throw new IllegalStateException("the thread factory gave no thread");
+        }
+        nameThread(thread, name);
+        thread.start();
+    }
+
     void sent(long events, long bytes) {
         eventsSent.addAndGet(events);
         bytesSent.addAndGet(bytes);
@@ -189,6 +204,11 @@ public final class MysqlServer implements AutoCloseable {
 
     public long bytesSent() {
         return bytesSent.get();
+    }
+
+    /** Semi-sync acks received from replicas since start. */
+    public long semiSyncAcks() {
+        return semiSyncAcks.get();
     }
 
     @Override

@@ -189,7 +189,8 @@ final class QueryResponder {
             columns.add(alias != null ? alias : expression);
             if (expression.startsWith("@@")) {
                 String name = expression.substring(2).replaceFirst("(?i)^(global|session|local)\\.", "");
-                values.add(ServerVariables.get(server, name).orElse(null));
+                values.add(ServerVariables.get(server, name).map(v -> ServerVariables.selectValue(name, v))
+                        .orElse(null));
             } else {
                 values.add(session.userVariables().get(unquoteName(expression.substring(1)).toLowerCase(Locale.ROOT)));
             }

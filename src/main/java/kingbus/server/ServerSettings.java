@@ -1,6 +1,7 @@
 package kingbus.server;
 
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 
 /**
  * What the downstream MySQL-protocol server needs to know.
@@ -14,6 +15,8 @@ import java.time.Duration;
  * @param adminPassword its password; empty disables admin logins
  * @param maxConnections connections beyond this are refused with error 1040
  * @param idleTimeout a connection idle this long outside a binlog dump is closed
+ * @param tls the context for TLS connections (the client asks with an SSLRequest), or null for none
+ * @param requireTls logins not over TLS are refused
  *
  * <p>Immutable and thread-safe.
  */
@@ -26,4 +29,14 @@ public record ServerSettings(
         String adminUser,
         String adminPassword,
         int maxConnections,
-        Duration idleTimeout) {}
+        Duration idleTimeout,
+        SSLContext tls,
+        boolean requireTls) {
+
+    /** Settings without TLS. */
+    public ServerSettings(String host, int port, long serverId, String replicaUser, String replicaPassword,
+            String adminUser, String adminPassword, int maxConnections, Duration idleTimeout) {
+        this(host, port, serverId, replicaUser, replicaPassword, adminUser, adminPassword, maxConnections, idleTimeout,
+                null, false);
+    }
+}

@@ -97,7 +97,8 @@ final class ServerVariables {
         v.put("net_write_timeout", "60");
         v.put("port", String.valueOf(server.boundPort()));
         v.put("read_only", "ON");
-        v.put("rpl_semi_sync_master_enabled", "OFF");
+        // Kingbus serves semi-sync replicas (it sends only committed events, so an ack never holds a commit).
+        v.put("rpl_semi_sync_master_enabled", "ON");
         v.put("server_id", String.valueOf(settings.serverId()));
         v.put("server_uuid", serverUuid(settings.serverId()));
         v.put("sql_mode", "");
@@ -118,5 +119,17 @@ final class ServerVariables {
     /** A stable UUID for this server id, so MySQL tools that ask see the same one every time. */
     static String serverUuid(long serverId) {
         return UUID.nameUUIDFromBytes(("kingbus-" + serverId).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /** Variables MariaDB declares boolean: SHOW VARIABLES says ON/OFF, {@code SELECT @@name} says 1/0. */
+    private static final java.util.Set<String> BOOLEANS = java.util.Set.of("log_bin", "log_slave_updates",
+            "gtid_strict_mode", "read_only", "rpl_semi_sync_master_enabled");
+
+    /** How {@code SELECT @@name} shows a variable's value (MariaDB shows booleans as 1 and 0). */
+    static String selectValue(String name, String value) {
+        if (BOOLEANS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+            return value.equalsIgnoreCase("ON") ? "1" : value.equalsIgnoreCase("OFF") ? "0" : value;
+        }
+        return value;
     }
 }

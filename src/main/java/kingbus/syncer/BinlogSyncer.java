@@ -8,8 +8,12 @@ import com.github.shyiko.mysql.binlog.event.EventType;
 import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
 import com.github.shyiko.mysql.binlog.io.ByteArrayInputStream;
 import com.github.shyiko.mysql.binlog.network.AuthenticationException;
+import com.github.shyiko.mysql.binlog.network.SSLMode;
 import com.github.shyiko.mysql.binlog.network.ServerException;
 import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -29,6 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import kingbus.protocol.binlog.EventChecksum;
 import kingbus.protocol.binlog.LogEvent;
 import kingbus.raft.EntryCodec;
@@ -86,6 +93,7 @@ public final class BinlogSyncer implements AutoCloseable {
      * @param maxInFlight proposals not yet committed at once
      * @param minBackoff first reconnect delay
      * @param maxBackoff largest reconnect delay
+     * @param tls how connections to the master are secured
      */
     public record Settings(
             String host,
@@ -97,7 +105,47 @@ public final class BinlogSyncer implements AutoCloseable {
             int maxEntryBytes,
             int maxInFlight,
             Duration minBackoff,
-            Duration maxBackoff) {}
+            Duration maxBackoff,
+            MasterTls tls) {
+
+        /** Settings for a master reached without TLS. */
+        public Settings(String host, int port, String user, String password, long serverId, Duration heartbeat,
+                int maxEntryBytes, int maxInFlight, Duration minBackoff, Duration maxBackoff) {
+            this(host, port, user, password, serverId, heartbeat, maxEntryBytes, maxInFlight, minBackoff, maxBackoff,
+                    MasterTls.DISABLED);
+        }
+    }
+
+    /**
+     * How the syncer secures its connections to the master (the binlog stream and the query for its
+     * first file), with the modes of MySQL clients' {@code --ssl-mode}.
+     *
+     * @param mode DISABLED, REQUIRED (encrypted, any certificate), VERIFY_CA (signed by {@code caFile})
+     *     or VERIFY_IDENTITY (also issued to the master's host name or address)
+     * @param caFile the PEM file of the CA that signed the master's certificate (VERIFY modes), or null
+     * @param caContext a TLS context that trusts only that CA (VERIFY modes), or null
+     */
+    public record MasterTls(String mode, Path caFile, SSLContext caContext) {
+        public static final MasterTls DISABLED = new MasterTls("DISABLED", null, null);
+
+        boolean enabled() {
+            return !mode.equals("DISABLED");
+        }
+
+        boolean verifyIdentity() {
+            return mode.equals("VERIFY_IDENTITY");
+        }
+
+        /** The MariaDB JDBC driver's sslMode for this mode. */
+        String jdbcSslMode() {
+            return switch (mode) {
+                case "REQUIRED" -> "trust";
+                case "VERIFY_CA" -> "verify-ca";
+                case "VERIFY_IDENTITY" -> "verify-full";
+                default -> "disable";
+            };
+        }
+    }
 
     /** What the syncer is doing. */
     public enum State {
@@ -286,6 +334,13 @@ public final class BinlogSyncer implements AutoCloseable {
         props.setProperty("user", settings.user());
         props.setProperty("password", settings.password());
         props.setProperty("connectTimeout", "5000");
+        MasterTls tls = settings.tls();
+        if (tls.enabled()) {
+            props.setProperty("sslMode", tls.jdbcSslMode());
+            if (tls.caFile() != null) {
+                props.setProperty("serverSslCert", tls.caFile().toString());
+            }
+        }
         String url = "jdbc:mariadb://" + settings.host() + ":" + settings.port() + "/";
         try (Connection connection = new org.mariadb.jdbc.Driver().connect(url, props);
                 Statement statement = connection.createStatement();
@@ -340,6 +395,24 @@ public final class BinlogSyncer implements AutoCloseable {
             this.gtidPosition = start.gtidPosition();
         }
 
+        /** TLS over the connector's socket, trusting only the configured CA (and checking the host for VERIFY_IDENTITY). */
+        private SSLSocket verifiedTls(Socket socket, MasterTls tls) throws SocketException {
+            try {
+                SSLSocket secured = (SSLSocket) tls.caContext().getSocketFactory()
+                        .createSocket(socket, settings.host(), settings.port(), true);
+                if (tls.verifyIdentity()) {
+                    SSLParameters parameters = secured.getSSLParameters();
+                    parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                    secured.setSSLParameters(parameters);
+                }
+                return secured;
+            } catch (IOException e) {
+                SocketException failure = new SocketException("TLS to the master failed: " + e.getMessage());
+                failure.initCause(e);
+                throw failure;
+            }
+        }
+
         void run() throws Exception {
             BinaryLogClient c = new BinaryLogClient(settings.host(), settings.port(), settings.user(),
                     settings.password());
@@ -347,6 +420,17 @@ public final class BinlogSyncer implements AutoCloseable {
             c.setKeepAlive(false);
             c.setHeartbeatInterval(settings.heartbeat().toMillis());
             c.setUseSendAnnotateRowsEvent(true);
+            MasterTls tls = settings.tls();
+            if (tls.enabled()) {
+                if (tls.caContext() != null) {
+                    // Our factory checks the CA and, for VERIFY_IDENTITY, the host (IP addresses too,
+                    // which the connector's own host name check does not match against the certificate).
+                    c.setSSLMode(SSLMode.VERIFY_CA);
+                    c.setSslSocketFactory(socket -> verifiedTls(socket, tls));
+                } else {
+                    c.setSSLMode(SSLMode.valueOf(tls.mode()));
+                }
+            }
             if (gtidPosition.isEmpty()) {
                 // Nothing held yet: the master's first file from position 4, so every file is held whole.
                 c.setBinlogFilename(file);

@@ -49,6 +49,33 @@ class KingbusConfigTest {
         assertThat(String.join(" ", config.problems())).doesNotContain("s3cret-value");
     }
 
+    @Test
+    void tlsSettingsAreCheckedTogether() {
+        KingbusConfig placeholder = new KingbusConfig(configOf(Map.of("KINGBUS_TLS_KEYSTORE",
+                "/opt/wlp/usr/servers/kingbus/resources/security/" + KingbusConfig.NO_KEYSTORE)));
+        assertThat(placeholder.problems()).isEmpty();
+        assertThat(placeholder.tlsKeystore()).isEmpty();
+
+        KingbusConfig config = new KingbusConfig(configOf(Map.of(
+                "kingbus.mysql.require-tls", "true",
+                "kingbus.master.ssl-mode", "verify_ca",
+                "HTTPS_PORT", "9443",
+                "KINGBUS_TLS_KEYSTORE_PASSWORD", "keystore-s3cret")));
+        assertThat(config.problems()).containsExactlyInAnyOrder(
+                "HTTPS_PORT=9443 needs KINGBUS_TLS_KEYSTORE, a PKCS12 keystore",
+                "kingbus.mysql.require-tls=true needs a TLS certificate: set KINGBUS_TLS_KEYSTORE (PKCS12)",
+                "kingbus.master.ssl-mode=verify_ca needs kingbus.master.ssl-ca, the PEM file of the CA that signed"
+                        + " the master's certificate");
+        assertThat(String.join(" ", config.problems())).doesNotContain("keystore-s3cret");
+
+        KingbusConfig wrong = new KingbusConfig(configOf(Map.of("kingbus.master.ssl-mode", "ON",
+                "kingbus.mysql.require-tls", "yes", "kingbus.master.ssl-ca", "/no/such/ca.pem")));
+        assertThat(wrong.problems()).containsExactlyInAnyOrder(
+                "kingbus.master.ssl-mode='ON' must be DISABLED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY",
+                "kingbus.mysql.require-tls='yes' must be true or false",
+                "kingbus.master.ssl-ca='/no/such/ca.pem' is not a readable file");
+    }
+
     /** A MicroProfile Config over a map: enough for the bean, which reads optional strings only. */
     static Config configOf(Map<String, String> values) {
         return new Config() {

@@ -77,6 +77,44 @@ class PacketIOTest {
     }
 
     @Test
+    void semiSyncPrefixedWritesMatchJoinedWritesAtEveryBoundary() throws Exception {
+        byte[] prefix = {0, (byte) 0xEF, 1};
+        for (int bodyLength : new int[] {0, 5, MAX - 3, MAX - 2, MAX, 2 * MAX - 3, 2 * MAX + 7}) {
+            byte[] body = new byte[bodyLength];
+            new Random(bodyLength).nextBytes(body);
+            byte[] joined = new byte[prefix.length + body.length];
+            System.arraycopy(prefix, 0, joined, 0, prefix.length);
+            System.arraycopy(body, 0, joined, prefix.length, body.length);
+            ByteArrayOutputStream a = new ByteArrayOutputStream();
+            PacketIO io = new PacketIO(new ByteArrayInputStream(new byte[0]), a, Integer.MAX_VALUE);
+            io.write(prefix, body, 0, body.length);
+            io.flush();
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            PacketIO io2 = new PacketIO(new ByteArrayInputStream(new byte[0]), b, Integer.MAX_VALUE);
+            io2.write(joined);
+            io2.flush();
+            assertThat(a.toByteArray()).as("body of %d bytes", bodyLength).isEqualTo(b.toByteArray());
+        }
+    }
+
+    @Test
+    void sequenceCanBeRestartedAndAnInputOnlyFramerKeepsItsOwnCount() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] incoming = {1, 0, 0, 0, 42, 1, 0, 0, 0, 43};
+        PacketIO io = new PacketIO(new ByteArrayInputStream(incoming), out, Integer.MAX_VALUE);
+        io.write(new byte[1]);
+        io.write(new byte[1]);
+        io.sequence(1);
+        PacketIO reader = io.inputOnly(16);
+        assertThat(reader.read()).containsExactly(42);
+        assertThat(reader.read()).containsExactly(43);
+        io.write(new byte[1]);
+        io.flush();
+        byte[] wire = out.toByteArray();
+        assertThat(new int[] {wire[3], wire[8], wire[13]}).containsExactly(0, 1, 1);
+    }
+
+    @Test
     void sequenceIdsWrapAt256() throws Exception {
         int[] lengths = new int[300];
         Arrays.fill(lengths, 1);

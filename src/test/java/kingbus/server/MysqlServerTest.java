@@ -14,6 +14,7 @@ import kingbus.protocol.binlog.LogEvent;
 import kingbus.protocol.packet.Commands;
 import kingbus.protocol.packet.ErrorCode;
 import kingbus.testing.FixtureEvents;
+import kingbus.testing.RawClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -57,8 +57,21 @@ public final class Processes {
         RUNNING.remove(process);
     }
 
+    /** How a command ended: its exit code and its output (stdout and stderr together). */
+    public record Outcome(int exitCode, String output) {}
+
     /** Runs a command to its end and returns its output; fails with the output if it exits non-zero. */
     public static String run(Path dir, List<String> command, int timeoutSeconds) {
+        Outcome outcome = runToEnd(dir, command, timeoutSeconds);
+        if (outcome.exitCode() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + (outcome.exitCode() == Integer.MIN_VALUE
+                    ? " timed out" : " exited " + outcome.exitCode()) + ":\n" + outcome.output());
+        }
+        return outcome.output();
+    }
+
+    /** Runs a command to its end; a timeout kills it and reports exit code {@link Integer#MIN_VALUE}. */
+    public static Outcome runToEnd(Path dir, List<String> command, int timeoutSeconds) {
         try {
             Path log = Files.createTempFile("kingbus-cmd", ".log");
             Process process = new ProcessBuilder(command).directory(dir == null ? null : dir.toFile())
@@ -71,11 +84,7 @@ public final class Processes {
             RUNNING.remove(process.toHandle());
             String output = Files.readString(log);
             Files.deleteIfExists(log);
-            if (!done || process.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + (done ? " exited " + process.exitValue()
-                        : " timed out") + ":\n" + output);
-            }
-            return output;
+            return new Outcome(done ? process.exitValue() : Integer.MIN_VALUE, output);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -1,4 +1,4 @@
-package kingbus.server;
+package kingbus.testing;
 
 import java.io.IOException;
 import java.net.Socket;
@@ -13,31 +13,31 @@ import kingbus.protocol.packet.Capabilities;
 import kingbus.protocol.packet.Commands;
 import kingbus.protocol.packet.NativePassword;
 
-/** A minimal MySQL client over a raw socket, for driving {@link MysqlServer} in tests. Not thread-safe. */
-final class RawClient implements AutoCloseable {
+/** A minimal MySQL client over a raw socket, for driving Kingbus's MySQL listener in tests. Not thread-safe. */
+public final class RawClient implements AutoCloseable {
 
     /** A server answer: OK, ERR (code + message), or a result set (column names + text rows). */
-    record Reply(int header, int errorCode, String sqlState, String message, List<String> columns,
+    public record Reply(int header, int errorCode, String sqlState, String message, List<String> columns,
             List<List<String>> rows) {
-        boolean isOk() {
+        public boolean isOk() {
             return header == 0x00;
         }
 
-        boolean isError() {
+        public boolean isError() {
             return header == 0xFF;
         }
 
-        String value() {
+        public String value() {
             return rows.get(0).get(0);
         }
     }
 
-    final Socket socket;
-    final PacketIO io;
-    final boolean deprecateEof;
-    String serverVersion;
+    public final Socket socket;
+    public final PacketIO io;
+    public final boolean deprecateEof;
+    public String serverVersion;
 
-    RawClient(int port, boolean deprecateEof) throws IOException {
+    public RawClient(int port, boolean deprecateEof) throws IOException {
         this.socket = new Socket("127.0.0.1", port);
         this.socket.setSoTimeout(10_000);
         this.io = new PacketIO(socket.getInputStream(), socket.getOutputStream(), Integer.MAX_VALUE);
@@ -45,11 +45,11 @@ final class RawClient implements AutoCloseable {
     }
 
     /** Reads the greeting and logs in; returns the server's answer (OK or ERR). */
-    Reply login(String user, String password) throws IOException {
+    public Reply login(String user, String password) throws IOException {
         return login(user, password, "mysql_native_password");
     }
 
-    Reply login(String user, String password, String plugin) throws IOException {
+    public Reply login(String user, String password, String plugin) throws IOException {
         byte[] greeting = io.read();
         PayloadReader in = new PayloadReader(greeting);
         in.int1(); // protocol 10
@@ -95,21 +95,21 @@ final class RawClient implements AutoCloseable {
         return parseSimple(answer);
     }
 
-    Reply query(String sql) throws IOException {
+    public Reply query(String sql) throws IOException {
         io.resetSequence();
         io.write(new PayloadWriter().int1(Commands.COM_QUERY).stringEof(sql).toByteArray());
         io.flush();
         return readReply();
     }
 
-    Reply command(int command, byte[] body) throws IOException {
+    public Reply command(int command, byte[] body) throws IOException {
         io.resetSequence();
         io.write(new PayloadWriter().int1(command).bytes(body).toByteArray());
         io.flush();
         return readReply();
     }
 
-    void registerSlave(long serverId) throws IOException {
+    public void registerSlave(long serverId) throws IOException {
         byte[] body = new PayloadWriter().int4(serverId).int1(9).bytes("127.0.0.1".getBytes()).int1(0).int1(0)
                 .int2(3308).int4(0).int4(0).toByteArray();
         Reply reply = command(Commands.COM_REGISTER_SLAVE, body);
@@ -119,7 +119,7 @@ final class RawClient implements AutoCloseable {
     }
 
     /** Sends COM_BINLOG_DUMP; read the stream with {@link #readStreamPacket()}. */
-    void dump(long position, int flags, long serverId, String file) throws IOException {
+    public void dump(long position, int flags, long serverId, String file) throws IOException {
         io.resetSequence();
         io.write(new PayloadWriter().int1(Commands.COM_BINLOG_DUMP).int4(position).int2(flags).int4(serverId)
                 .stringEof(file).toByteArray());
@@ -127,12 +127,12 @@ final class RawClient implements AutoCloseable {
     }
 
     /** One packet of a dump stream: 0x00 + event, EOF (0xFE) or ERR (0xFF). */
-    byte[] readStreamPacket() throws IOException {
+    public byte[] readStreamPacket() throws IOException {
         return io.read();
     }
 
     /** The next event of a dump stream (without the OK byte); fails on anything else. */
-    byte[] readEvent() throws IOException {
+    public byte[] readEvent() throws IOException {
         byte[] packet = io.read();
         if (packet[0] != 0) {
             throw new IOException("not an event: " + parseSimple(packet));
@@ -189,7 +189,7 @@ final class RawClient implements AutoCloseable {
         }
     }
 
-    static Reply parseSimple(byte[] packet) {
+    public static Reply parseSimple(byte[] packet) {
         int header = packet[0] & 0xFF;
         if (header == 0xFF) {
             PayloadReader in = new PayloadReader(packet, 1);

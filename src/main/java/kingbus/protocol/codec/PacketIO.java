@@ -115,19 +115,26 @@ public final class PacketIO {
      * byte before a binlog event).
      */
     public void write(int prefix, byte[] body, int offset, int length) throws IOException {
-        long total = 1L + length;
-        long remaining = total;
+        write(new byte[] {(byte) prefix}, body, offset, length);
+    }
+
+    /**
+     * Writes a payload made of a short prefix and a body without first joining them (the 0x00 OK
+     * byte, and for a semi-sync replica the 0xEF magic and flag byte, before a binlog event).
+     */
+    public void write(byte[] prefix, byte[] body, int offset, int length) throws IOException {
+        long remaining = (long) prefix.length + length;
+        int prefixLeft = prefix.length;
         int at = offset;
-        boolean first = true;
         while (true) {
             int chunk = (int) Math.min(remaining, MAX_PACKET_LENGTH);
             writeHeader(chunk);
-            int bodyBytes = chunk;
-            if (first) {
-                out.write(prefix);
-                bodyBytes--;
-                first = false;
+            int fromPrefix = Math.min(prefixLeft, chunk);
+            if (fromPrefix > 0) {
+                out.write(prefix, prefix.length - prefixLeft, fromPrefix);
+                prefixLeft -= fromPrefix;
             }
+            int bodyBytes = chunk - fromPrefix;
             out.write(body, at, bodyBytes);
             at += bodyBytes;
             remaining -= chunk;
@@ -135,6 +142,30 @@ public final class PacketIO {
                 return;
             }
         }
+    }
+
+    /**
+     * Sets the sequence id of the next packet written or read (MariaDB's semi-sync master restarts
+     * the count after each event it wants acknowledged, so the next event goes out as 1).
+     */
+    public void sequence(int next) {
+        sequence = next & 0xFF;
+    }
+
+    /**
+     * Takes the bytes already read from the peer but not yet framed (without blocking): the start
+     * of a TLS handshake that follows an SSLRequest, for the TLS layer to read first.
+     */
+    public byte[] takeBuffered() throws IOException {
+        return in.readNBytes(in.available());
+    }
+
+    /**
+     * A framer that reads from the same buffered input with its own sequence count and writes
+     * nothing: for a thread that reads a peer's packets while another one writes on this.
+     */
+    public PacketIO inputOnly(int maxPayload) {
+        return new PacketIO(in, OutputStream.nullOutputStream(), maxPayload);
     }
 
     private void writeHeader(int length) throws IOException {

@@ -16,6 +16,8 @@ public enum ErrorCode {
     ER_NET_READ_ERROR(1158, "08S01"),
     /** ER_NOT_SUPPORTED_YET */
     ER_NOT_SUPPORTED_YET(1235, "42000"),
+    /** ER_SECURE_TRANSPORT_REQUIRED: a plain-text login while TLS is required. */
+    ER_SECURE_TRANSPORT_REQUIRED(3159, "08004"),
     /** ER_MASTER_FATAL_ERROR_READING_BINLOG: the binlog asked for cannot be served. */
     ER_MASTER_FATAL_ERROR_READING_BINLOG(1236, "HY000");
 

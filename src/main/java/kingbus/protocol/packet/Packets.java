@@ -58,15 +58,21 @@ public final class Packets {
      * @param scramble 20 bytes of auth plugin data
      */
     public static byte[] handshakeV10(String serverVersion, long connectionId, byte[] scramble) {
+        return handshakeV10(serverVersion, connectionId, scramble, false);
+    }
+
+    /** Protocol::HandshakeV10, offering CLIENT_SSL when {@code tls} (the client may then send an SSLRequest). */
+    public static byte[] handshakeV10(String serverVersion, long connectionId, byte[] scramble, boolean tls) {
+        int capabilities = Capabilities.SERVER_CAPABILITIES | (tls ? Capabilities.CLIENT_SSL : 0);
         return new PayloadWriter(128)
                 .int1(PROTOCOL_VERSION)
                 .stringNul(serverVersion)
                 .int4(connectionId)
                 .bytes(scramble, 0, 8).int1(0)
-                .int2(Capabilities.SERVER_CAPABILITIES & 0xFFFF)
+                .int2(capabilities & 0xFFFF)
                 .int1(UTF8MB4_GENERAL_CI)
                 .int2(SERVER_STATUS_AUTOCOMMIT)
-                .int2(Capabilities.SERVER_CAPABILITIES >>> 16)
+                .int2(capabilities >>> 16)
                 .int1(scramble.length + 1)
                 .zeros(10)
                 .bytes(scramble, 8, scramble.length - 8).int1(0)

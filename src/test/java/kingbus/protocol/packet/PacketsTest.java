@@ -72,4 +72,20 @@ class PacketsTest {
         assertThat(command.nonBlocking()).isTrue();
         assertThat(command.sendAnnotateRows()).isTrue();
     }
+
+    @Test
+    void semiSyncAcksAreReadAndAnythingElseIsMalformed() {
+        // What MariaDB's Repl_semi_sync_slave::slave_reply writes: magic, int<8> position, file name.
+        byte[] ack = new PayloadWriter().int1(SemiSync.K_PACKET_MAGIC_NUM).int8(123456)
+                .bytes("mysql-bin.000007".getBytes(java.nio.charset.StandardCharsets.UTF_8)).toByteArray();
+        assertThat(SemiSync.parseAck(ack)).isEqualTo(new SemiSync.Ack("mysql-bin.000007", 123456));
+        byte[] withNul = java.util.Arrays.copyOf(ack, ack.length + 1);
+        assertThat(SemiSync.parseAck(withNul).file()).isEqualTo("mysql-bin.000007");
+        assertThatThrownBy(() -> SemiSync.parseAck(new byte[] {0x03, 'S', 'E', 'L'}))
+                .isInstanceOf(MalformedPacketException.class);
+        assertThatThrownBy(() -> SemiSync.parseAck(new PayloadWriter().int1(0xEF).int8(123).toByteArray()))
+                .isInstanceOf(MalformedPacketException.class);
+        assertThat(SemiSync.eventPrefix(true)).containsExactly(0x00, 0xEF, 0x01);
+        assertThat(SemiSync.eventPrefix(false)).containsExactly(0x00, 0xEF, 0x00);
+    }
 }
