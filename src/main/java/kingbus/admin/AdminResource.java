@@ -76,6 +76,7 @@ public class AdminResource {
                 .add("eventsReceived", syncer.eventsReceived())
                 .add("bytesReceived", syncer.bytesReceived())
                 .add("transactionsCommitted", syncer.transactionsProposed())
+                .add("semiSyncAcksSent", syncer.semiSyncAcksSent())
                 .add("leader", node.raft().map(RaftNode::isLeader).orElse(false));
         String received = syncer.lastReceivedGtid();
         json.add("lastReceivedGtid", received == null ? "" : received);

@@ -140,7 +140,8 @@ public class KingbusNode {
             }
             syncer = new BinlogSyncer(new BinlogSyncer.Settings(masterHost.get(), config.masterPort(),
                     config.masterUser(), config.masterPassword(), config.serverId(), config.masterHeartbeat(),
-                    config.raftMaxEntryBytes(), 4, Duration.ofMillis(200), Duration.ofSeconds(10), masterTls),
+                    config.raftMaxEntryBytes(), 4, Duration.ofMillis(200), Duration.ofSeconds(10), masterTls,
+                    config.masterSemiSync()),
                     this::committedEnd,
                     entry -> raft.propose(entry).thenApply(result -> result != AppendResult.REJECTED),
                     threads);

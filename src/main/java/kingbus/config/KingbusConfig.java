@@ -52,6 +52,7 @@ public class KingbusConfig {
     private final String mysqlRequireTls;
     private final String masterSslMode;
     private final String masterSslCa;
+    private final String masterSemiSync;
     private final String httpsPort;
 
     /** For CDI's client proxy only. */
@@ -83,6 +84,7 @@ public class KingbusConfig {
         this.mysqlRequireTls = null;
         this.masterSslMode = null;
         this.masterSslCa = null;
+        this.masterSemiSync = null;
         this.httpsPort = null;
     }
 
@@ -117,6 +119,7 @@ public class KingbusConfig {
         this.mysqlRequireTls = read(source, "kingbus.mysql.require-tls", "false");
         this.masterSslMode = read(source, "kingbus.master.ssl-mode", "DISABLED");
         this.masterSslCa = read(source, "kingbus.master.ssl-ca", "");
+        this.masterSemiSync = read(source, "kingbus.master.semi-sync", "false");
         this.httpsPort = read(source, "HTTPS_PORT", "-1");
     }
 
@@ -153,6 +156,9 @@ public class KingbusConfig {
         if (tlsKeystore().isPresent() && !java.nio.file.Files.isReadable(tlsKeystore().get())) {
             problems.add("KINGBUS_TLS_KEYSTORE='" + tlsKeystore + "' is not a readable file (HTTPS and the MySQL"
                     + " listener's TLS need a PKCS12 keystore)");
+        }
+        if (!masterSemiSync.equalsIgnoreCase("true") && !masterSemiSync.equalsIgnoreCase("false")) {
+            problems.add("kingbus.master.semi-sync='" + masterSemiSync + "' must be true or false");
         }
         if (!mysqlRequireTls.equalsIgnoreCase("true") && !mysqlRequireTls.equalsIgnoreCase("false")) {
             problems.add("kingbus.mysql.require-tls='" + mysqlRequireTls + "' must be true or false");
@@ -293,6 +299,11 @@ public class KingbusConfig {
     /** How the syncer secures its connection to the master: DISABLED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY. */
     public String masterSslMode() {
         return masterSslMode.toUpperCase(Locale.ROOT);
+    }
+
+    /** True when Kingbus acts as a semi-sync replica of the master (acks after the Raft commit). */
+    public boolean masterSemiSync() {
+        return masterSemiSync.equalsIgnoreCase("true");
     }
 
     /** The PEM file of the CA that signed the master's certificate, if set. */

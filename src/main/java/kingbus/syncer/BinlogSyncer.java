@@ -10,9 +10,12 @@ import com.github.shyiko.mysql.binlog.io.ByteArrayInputStream;
 import com.github.shyiko.mysql.binlog.network.AuthenticationException;
 import com.github.shyiko.mysql.binlog.network.SSLMode;
 import com.github.shyiko.mysql.binlog.network.ServerException;
+import com.github.shyiko.mysql.binlog.network.protocol.PacketChannel;
+import com.github.shyiko.mysql.binlog.network.protocol.command.QueryCommand;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,6 +29,8 @@ import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -94,6 +99,8 @@ public final class BinlogSyncer implements AutoCloseable {
      * @param minBackoff first reconnect delay
      * @param maxBackoff largest reconnect delay
      * @param tls how connections to the master are secured
+     * @param semiSync act as a semi-sync replica: acknowledge each transaction the master asks
+     *     about once it is committed in Raft
      */
     public record Settings(
             String host,
@@ -106,13 +113,14 @@ public final class BinlogSyncer implements AutoCloseable {
             int maxInFlight,
             Duration minBackoff,
             Duration maxBackoff,
-            MasterTls tls) {
+            MasterTls tls,
+            boolean semiSync) {
 
         /** Settings for a master reached without TLS. */
         public Settings(String host, int port, String user, String password, long serverId, Duration heartbeat,
                 int maxEntryBytes, int maxInFlight, Duration minBackoff, Duration maxBackoff) {
             this(host, port, user, password, serverId, heartbeat, maxEntryBytes, maxInFlight, minBackoff, maxBackoff,
-                    MasterTls.DISABLED);
+                    MasterTls.DISABLED, false);
         }
     }
 
@@ -163,6 +171,7 @@ public final class BinlogSyncer implements AutoCloseable {
     private final AtomicLong eventsReceived = new AtomicLong();
     private final AtomicLong bytesReceived = new AtomicLong();
     private final AtomicLong transactionsProposed = new AtomicLong();
+    private final AtomicLong semiSyncAcksSent = new AtomicLong();
     private volatile State state = State.STOPPED;
     private volatile String lastError;
     private volatile String lastReceivedGtid;
@@ -254,6 +263,11 @@ public final class BinlogSyncer implements AutoCloseable {
         return bytesReceived.get();
     }
 
+    /** Semi-sync acknowledgements sent to the master since start (each after a Raft commit). */
+    public long semiSyncAcksSent() {
+        return semiSyncAcksSent.get();
+    }
+
     public long transactionsProposed() {
         return transactionsProposed.get();
     }
@@ -328,8 +342,23 @@ public final class BinlogSyncer implements AutoCloseable {
         return root == e ? text : text + " (" + root + ")";
     }
 
-    /** The oldest binlog file the master still has, from SHOW BINARY LOGS. */
-    private String firstBinlogFile() throws SQLException {
+    /**
+     * True when the master has semi-sync enabled ({@code rpl_semi_sync_master_enabled}), as a
+     * MariaDB replica checks before it asks for semi-sync; otherwise a warning, and plain replication.
+     */
+    private boolean masterOffersSemiSync() throws SQLException {
+        try (Connection connection = connectJdbc(); Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SHOW VARIABLES LIKE 'rpl_semi_sync_master_enabled'")) {
+            boolean on = rows.next() && rows.getString(2).equalsIgnoreCase("ON");
+            if (!on) {
+                LOG.warning("kingbus.master.semi-sync is on but the master " + master()
+                        + " does not have rpl_semi_sync_master_enabled=ON: replicating without semi-sync");
+            }
+            return on;
+        }
+    }
+
+    private Connection connectJdbc() throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", settings.user());
         props.setProperty("password", settings.password());
@@ -341,8 +370,13 @@ public final class BinlogSyncer implements AutoCloseable {
                 props.setProperty("serverSslCert", tls.caFile().toString());
             }
         }
-        String url = "jdbc:mariadb://" + settings.host() + ":" + settings.port() + "/";
-        try (Connection connection = new org.mariadb.jdbc.Driver().connect(url, props);
+        return new org.mariadb.jdbc.Driver().connect("jdbc:mariadb://" + settings.host() + ":" + settings.port() + "/",
+                props);
+    }
+
+    /** The oldest binlog file the master still has, from SHOW BINARY LOGS. */
+    private String firstBinlogFile() throws SQLException {
+        try (Connection connection = connectJdbc();
                 Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery("SHOW BINARY LOGS")) {
             if (!rows.next()) {
@@ -386,6 +420,12 @@ public final class BinlogSyncer implements AutoCloseable {
         private boolean checksums;
         private boolean streamedSomething;
         private Thread proposerThread;
+        /** Proposer thread only: acks waiting for the entry that holds their transaction. */
+        private final List<AckMarker> pendingAcks = new ArrayList<>();
+        private CompletableFuture<Boolean> lastProposal = CompletableFuture.completedFuture(true);
+        private volatile SemiSyncClient sessionClient;
+        /** One thread per session writes semi-sync acks to the master, in commit order. */
+        private final ExecutorService ackSender = Executors.newSingleThreadExecutor(threads);
 
         private final String gtidPosition;
 
@@ -414,8 +454,9 @@ public final class BinlogSyncer implements AutoCloseable {
         }
 
         void run() throws Exception {
-            BinaryLogClient c = new BinaryLogClient(settings.host(), settings.port(), settings.user(),
-                    settings.password());
+            boolean semiSync = settings.semiSync() && masterOffersSemiSync();
+            SemiSyncClient c = new SemiSyncClient(settings.host(), settings.port(), settings.user(),
+                    settings.password(), semiSync);
             c.setServerId(settings.serverId());
             c.setKeepAlive(false);
             c.setHeartbeatInterval(settings.heartbeat().toMillis());
@@ -441,7 +482,7 @@ public final class BinlogSyncer implements AutoCloseable {
                 // are dropped by position, so the files stay byte-identical.
                 c.setGtidSet(gtidPosition);
             }
-            c.setEventDeserializer(new RawCapture());
+            c.setEventDeserializer(new RawCapture(semiSync));
             c.registerEventListener(this::onEvent);
             c.registerLifecycleListener(new BinaryLogClient.AbstractLifecycleListener() {
                 @Override
@@ -460,6 +501,7 @@ public final class BinlogSyncer implements AutoCloseable {
                 }
             });
             client = c;
+            sessionClient = c;
             proposerThread = threads.newThread(this::runProposer);
             proposerThread.setName("kingbus-syncer-proposer");
             proposerThread.start();
@@ -488,6 +530,10 @@ public final class BinlogSyncer implements AutoCloseable {
             bytesReceived.addAndGet(bytes.length);
             try {
                 accept(bytes);
+                if (raw.needAck()) {
+                    // After the unit the event ended: acknowledged once the entry holding it commits.
+                    enqueue(new AckMarker(file, LogEvent.logPos(bytes)));
+                }
             } catch (RuntimeException e) {
                 failure = e;
                 disconnectQuietly();
@@ -551,15 +597,15 @@ public final class BinlogSyncer implements AutoCloseable {
             streamedSomething = true;
         }
 
-        private void enqueue(TransactionGrouper.Unit unit) {
+        private void enqueue(Object item) {
             try {
-                int permits = queuedPermits(unit);
+                int permits = item instanceof TransactionGrouper.Unit unit ? queuedPermits(unit) : 0;
                 while (!queuedBytes.tryAcquire(permits, 100, TimeUnit.MILLISECONDS)) {
                     if (failure != null || !running) {
                         throw new IllegalStateException("the syncer is stopping");
                     }
                 }
-                while (!queue.offer(unit, 100, TimeUnit.MILLISECONDS)) {
+                while (!queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
                     if (failure != null || !running) {
                         throw new IllegalStateException("the syncer is stopping");
                     }
@@ -571,7 +617,7 @@ public final class BinlogSyncer implements AutoCloseable {
         }
 
         private static int queuedPermits(TransactionGrouper.Unit unit) {
-            return Math.min(unit.events().length, MAX_QUEUED_BYTES);
+            return Math.min(unit.length(), MAX_QUEUED_BYTES);
         }
 
         /** Drains complete units into entries and proposes them, in order. */
@@ -602,10 +648,18 @@ public final class BinlogSyncer implements AutoCloseable {
                             end = true;
                             break;
                         }
+                        if (item instanceof AckMarker ack) {
+                            pendingAcks.add(ack); // its unit is in this entry or an earlier one
+                            continue;
+                        }
                         TransactionGrouper.Unit unit = (TransactionGrouper.Unit) item;
                         queuedBytes.release(queuedPermits(unit));
-                        entry.add(unit.file(), unit.startPosition(), unit.events(), 0, unit.events().length);
-                        bytes += unit.events().length;
+                        long position = unit.startPosition();
+                        for (byte[] event : unit.eventList()) {
+                            entry.add(unit.file(), position, event, 0, event.length);
+                            position += event.length;
+                        }
+                        bytes += unit.length();
                         transactions += unit.transactions();
                         if (bytes >= settings.maxEntryBytes() && i + 1 < drained.size()) {
                             propose(entry.build(), transactions);
@@ -616,13 +670,23 @@ public final class BinlogSyncer implements AutoCloseable {
                     }
                     if (!entry.isEmpty()) {
                         propose(entry.build(), transactions);
+                    } else if (!pendingAcks.isEmpty()) {
+                        acknowledgeAfter(lastProposal);
                     }
+                    drained.clear(); // a large transaction's events are not held while waiting
                     if (end) {
                         return;
                     }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (RuntimeException | Error e) {
+                // Never die silently (an OutOfMemoryError on a huge transaction, say): the session
+                // fails, the connection closes, and the syncer reconnects from the committed end.
+                if (failure == null) {
+                    failure = e;
+                }
+                disconnectQuietly();
             } finally {
                 settle();
             }
@@ -633,7 +697,10 @@ public final class BinlogSyncer implements AutoCloseable {
                 throw new InterruptedException("stopping after a failure");
             }
             inFlight.acquire();
-            proposer.propose(entry).whenComplete((committed, error) -> {
+            CompletableFuture<Boolean> proposal = proposer.propose(entry);
+            lastProposal = proposal;
+            acknowledgeAfter(proposal);
+            proposal.whenComplete((committed, error) -> {
                 inFlight.release();
                 if (error != null || !Boolean.TRUE.equals(committed)) {
                     if (failure == null) {
@@ -645,6 +712,26 @@ public final class BinlogSyncer implements AutoCloseable {
                     transactionsProposed.addAndGet(transactions);
                 }
             });
+        }
+
+        /**
+         * Sends the pending semi-sync acks once {@code proposal} (which holds their transactions,
+         * or comes after them) is committed; never before, and not at all if it fails.
+         */
+        private void acknowledgeAfter(CompletableFuture<Boolean> proposal) {
+            if (pendingAcks.isEmpty()) {
+                return;
+            }
+            AckMarker last = pendingAcks.get(pendingAcks.size() - 1);
+            pendingAcks.clear();
+            SemiSyncClient c = sessionClient;
+            // Sent from the session's ack thread: a Raft thread completes the future and must never
+            // wait on the master's socket.
+            proposal.thenAcceptAsync(committed -> {
+                if (Boolean.TRUE.equals(committed) && c != null && c.acknowledge(last.file(), last.position())) {
+                    semiSyncAcksSent.incrementAndGet();
+                }
+            }, ackSender);
         }
 
         /** Waits until no proposal is in flight, so the committed end is final. */
@@ -677,23 +764,91 @@ public final class BinlogSyncer implements AutoCloseable {
                 }
             }
             client = null;
+            ackSender.shutdown(); // acks already queued still go out; the connection may be gone
         }
     }
 
     // ---------------------------------------------------------------- raw capture
 
     /** An event's exact bytes, as received. */
-    record RawEventData(byte[] bytes) implements EventData {}
+    record RawEventData(byte[] bytes, boolean needAck) implements EventData {}
+
+    /** In the proposer's queue after the unit whose last event the master wants acknowledged. */
+    record AckMarker(String file, long position) {}
+
+    /**
+     * The connector's client, which can also act as a MariaDB semi-sync replica: before the dump it
+     * sets {@code @rpl_semi_sync_slave = 1} on the replication connection, and
+     * {@link #acknowledge} writes an ack packet ({@code 0xEF | int<8> position | file name}, packet
+     * number 0, as MariaDB's {@code Repl_semi_sync_slave::slave_reply}). Acks are written from
+     * Raft threads while the connector's thread reads: writes are serialised here, and only the
+     * connector reads.
+     */
+    static final class SemiSyncClient extends BinaryLogClient {
+        private final boolean semiSync;
+
+        SemiSyncClient(String host, int port, String user, String password, boolean semiSync) {
+            super(host, port, user, password);
+            this.semiSync = semiSync;
+        }
+
+        @Override
+        protected void requestBinaryLogStream() throws IOException {
+            if (semiSync) {
+                channel.write(new QueryCommand("SET @rpl_semi_sync_slave = 1"));
+                checkError(channel.read());
+            }
+            super.requestBinaryLogStream();
+        }
+
+        /** Acknowledges the binlog up to {@code position} of {@code file}; false when it could not be sent. */
+        synchronized boolean acknowledge(String file, long position) {
+            PacketChannel current = channel;
+            if (!semiSync || current == null || !current.isOpen()) {
+                return false;
+            }
+            byte[] name = file.getBytes(StandardCharsets.UTF_8);
+            byte[] ack = new byte[9 + name.length];
+            ack[0] = (byte) 0xEF; // k_packet_magic_num
+            for (int i = 0; i < 8; i++) {
+                ack[1 + i] = (byte) (position >>> (8 * i));
+            }
+            System.arraycopy(name, 0, ack, 9, name.length);
+            try {
+                current.write(() -> ack);
+                return true;
+            } catch (IOException e) {
+                LOG.fine(() -> "A semi-sync ack to the master failed: " + e);
+                return false;
+            }
+        }
+    }
 
     /**
      * Reads each event's exact bytes (header, body, checksum) instead of parsing it. The header
      * handed to the connector has type UNKNOWN so it tracks nothing from our events.
      */
     static final class RawCapture extends EventDeserializer {
+        /** Each event packet starts with {@code 0xEF flags} (the master's semi-sync framing). */
+        private final boolean semiSync;
+
+        RawCapture(boolean semiSync) {
+            this.semiSync = semiSync;
+        }
+
         @Override
         public Event nextEvent(ByteArrayInputStream in) throws IOException {
             if (in.peek() == -1) {
                 return null;
+            }
+            boolean needAck = false;
+            if (semiSync) {
+                int magic = in.read();
+                if (magic != 0xEF) {
+                    throw new IOException("The master sent an event without the semi-sync header (0x"
+                            + Integer.toHexString(magic) + " instead of 0xef)");
+                }
+                needAck = (in.read() & 0x01) != 0; // k_packet_flag_sync
             }
             byte[] header = in.read(LogEvent.LOG_EVENT_HEADER_LEN);
             long size = LogEvent.uint32(header, LogEvent.EVENT_LEN_OFFSET);
@@ -707,7 +862,7 @@ public final class BinlogSyncer implements AutoCloseable {
             eventHeader.setEventType(EventType.UNKNOWN);
             eventHeader.setEventLength(size);
             eventHeader.setNextPosition(LogEvent.logPos(event));
-            return new Event(eventHeader, new RawEventData(event));
+            return new Event(eventHeader, new RawEventData(event, needAck));
         }
     }
 }

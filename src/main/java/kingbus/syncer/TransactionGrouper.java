@@ -1,6 +1,7 @@
 package kingbus.syncer;
 
-import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import kingbus.protocol.binlog.EventGroups;
@@ -17,12 +18,30 @@ import kingbus.protocol.binlog.EventGroups;
 final class TransactionGrouper {
 
     /** A complete unit: whole events lying at {@code startPosition} of {@code file}. */
-    record Unit(String file, long startPosition, byte[] events, int transactions) {}
+    record Unit(String file, long startPosition, List<byte[]> eventList, int length, int transactions) {
+
+        Unit(String file, long startPosition, byte[] event, int transactions) {
+            this(file, startPosition, List.of(event), event.length, transactions);
+        }
+
+        /** The events joined (a copy; the syncer adds {@link #eventList} to a Raft entry without it). */
+        byte[] events() {
+            byte[] joined = new byte[length];
+            int at = 0;
+            for (byte[] event : eventList) {
+                System.arraycopy(event, 0, joined, at, event.length);
+                at += event.length;
+            }
+            return joined;
+        }
+    }
 
     private static final Logger LOG = Logger.getLogger(TransactionGrouper.class.getName());
 
     private final Consumer<Unit> sink;
-    private ByteArrayOutputStream open;
+    /** The open group's events, kept as received: a large transaction is never copied here. */
+    private List<byte[]> open;
+    private int openLength;
     private String openFile;
     private long openStart;
     private boolean openStandalone;
@@ -35,8 +54,9 @@ final class TransactionGrouper {
     void add(String file, long position, byte[] event, boolean hasChecksum) {
                 if (open == null) {
             if (EventGroups.startsGroup(event)) {
-                open = new ByteArrayOutputStream(Math.max(1024, event.length * 8));
-                open.writeBytes(event);
+                open = new ArrayList<>();
+                open.add(event);
+                openLength = event.length;
                 openFile = file;
                 openStart = position;
                 openStandalone = EventGroups.isStandalone(event);
@@ -49,14 +69,15 @@ final class TransactionGrouper {
             // A master never nests groups: the open one ended with an event not recognised as its end.
             LOG.warning("A GTID event at " + file + ":" + position + " began while the group from " + openFile + ":"
                     + openStart + " had not ended; taking that group as whole");
-            sink.accept(new Unit(openFile, openStart, open.toByteArray(), 1));
+            sink.accept(new Unit(openFile, openStart, open, openLength, 1));
             open = null;
             add(file, position, event, hasChecksum);
             return;
         }
-        open.writeBytes(event);
+        open.add(event);
+        openLength += event.length;
         if (EventGroups.endsGroup(event, openStandalone, hasChecksum)) {
-            Unit unit = new Unit(openFile, openStart, open.toByteArray(), 1);
+            Unit unit = new Unit(openFile, openStart, open, openLength, 1);
             open = null;
             sink.accept(unit);
         }

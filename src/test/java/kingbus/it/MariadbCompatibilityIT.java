@@ -23,6 +23,7 @@ import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.Processes;
 import kingbus.testing.ProtocolFuzzer;
+import kingbus.testing.RawClient;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +38,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * master writes compressed events ({@code log_bin_compress=ON} with the smallest threshold, so even
  * {@code XA COMMIT} statements are compressed), one file with {@code binlog_checksum=NONE} among
  * CRC32 files, a 40 MB row, STATEMENT and MIXED transactions, XA, a sequence and two GTID domains;
- * one Kingbus node serves a GTID replica (semi-sync) and a file/position replica,
+ * one Kingbus node (itself a semi-sync replica of the master) serves a GTID replica (semi-sync) and
+ * a file/position replica,
  * {@code mariadb-binlog} and the {@code mariadb} CLI. The tests run in order on the same processes.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -54,11 +56,12 @@ class MariadbCompatibilityIT {
 
     @BeforeAll
     void start() {
-        master = MariaDb.start(1, "--log-bin-compress=ON", "--log-bin-compress-min-len=10");
+        master = MariaDb.start(1, "--log-bin-compress=ON", "--log-bin-compress-min-len=10",
+                "--rpl-semi-sync-master-enabled=ON", "--rpl-semi-sync-master-timeout=10000");
         gtidReplica = MariaDb.start(2, "--rpl-semi-sync-slave-enabled=ON");
         fileReplica = MariaDb.start(3);
         String firstFile = master.binaryLogs().get(0);
-        kingbus = KingbusProcess.forMaster(master, Map.of()).start().awaitReady();
+        kingbus = KingbusProcess.forMaster(master, Map.of("KINGBUS_MASTER_SEMI_SYNC", "true")).start().awaitReady();
         gtidReplica.replicateFrom(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
         fileReplica.execute("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + kingbus.mysqlPort()
                 + ", MASTER_USER='" + KingbusProcess.REPLICA_USER + "', MASTER_PASSWORD='"
@@ -126,8 +129,14 @@ class MariadbCompatibilityIT {
 
         String target = master.gtidBinlogPos();
         assertThat(target).contains("0-1-").contains("2-1-");
-        gtidReplica.awaitSlavePos(target, CATCH_UP);
-        fileReplica.awaitSlavePos(target, CATCH_UP);
+        try {
+            gtidReplica.awaitSlavePos(target, CATCH_UP);
+            fileReplica.awaitSlavePos(target, CATCH_UP);
+        } catch (RuntimeException | AssertionError e) {
+            System.err.println("readiness: " + kingbus.get("/health/ready").body() + "\nkingbus log:\n"
+                    + kingbus.logTail() + "\ngtid replica: " + gtidReplica.slaveStatus());
+            throw e;
+        }
         Map<String, Long> expected = master.checksums();
         assertThat(expected).containsKeys("`compat`.`r`", "`compat`.`s`", "`compat`.`x`", "`compat`.`b`");
         String sequence = "SELECT next_not_cached_value FROM compat.seq1";
@@ -165,6 +174,37 @@ class MariadbCompatibilityIT {
         assertThat(fileReplica.slaveStatus().get("Slave_IO_Running")).isEqualTo("Yes");
     }
 
+    @Test
+    @Order(3)
+    void upstreamKingbusAcknowledgesEachTransactionOnlyOnceItIsCommitted() throws IOException {
+        long yesBefore = masterStatusValue("Rpl_semi_sync_master_yes_tx");
+        assertThat(masterStatusValue("Rpl_semi_sync_master_clients")).isEqualTo(1);
+        try (RawClient client = new RawClient(kingbus.mysqlPort(), false)) {
+            assertThat(client.login(KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD).isOk()).isTrue();
+            for (int i = 0; i < 20; i++) {
+                master.execute("INSERT INTO compat.r VALUES (" + (8000 + i) + ", 'semi-sync " + i + "')");
+                // The master's commit returned, so Kingbus acknowledged it: it must be committed there already.
+                String masterPosition = master.gtidBinlogPos();
+                String kingbusPosition = client.query("SELECT @@gtid_binlog_pos").value();
+                assertThat(kingbusPosition).as("Kingbus's committed position right after commit %d", i)
+                        .isEqualTo(masterPosition);
+            }
+        }
+        assertThat(masterStatusValue("Rpl_semi_sync_master_yes_tx")).isGreaterThanOrEqualTo(yesBefore + 20);
+        assertThat(masterStatusValue("Rpl_semi_sync_master_no_tx")).as("transactions that timed out waiting")
+                .isZero();
+        String syncer = kingbus.request(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                "http://127.0.0.1:" + kingbus.httpPort() + "/api/v1/syncer")).header("Authorization", "Basic "
+                + java.util.Base64.getEncoder().encodeToString((KingbusProcess.ADMIN_USER + ":"
+                        + KingbusProcess.ADMIN_PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8)))).body();
+        assertThat(syncer).containsPattern("\"semiSyncAcksSent\":[1-9]");
+    }
+
+    private long masterStatusValue(String name) {
+        return Long.parseLong(master.queryString("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
+                + " WHERE VARIABLE_NAME = '" + name.toUpperCase(java.util.Locale.ROOT) + "'"));
+    }
+
     private long semiSyncAcks() {
         String metrics = kingbus.get("/metrics?scope=application").body();
         return metrics.lines().filter(line -> line.startsWith("kingbus_semi_sync_acks"))
@@ -178,7 +218,7 @@ class MariadbCompatibilityIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void rawDownloadsAreByteIdenticalForCompressedChecksumlessAndHugeEvents() throws IOException {
         List<String> files = new ArrayList<>(master.binaryLogs());
         files.remove(files.size() - 1); // the open file may still grow
@@ -216,7 +256,7 @@ class MariadbCompatibilityIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void statusCommandsInTheMariadbCliAnswerLikeTheMaster() throws IOException {
         Awaitility.await().atMost(CATCH_UP).untilAsserted(() -> assertThat(
                 cli(kingbus.mysqlPort(), KingbusProcess.ADMIN_USER, KingbusProcess.ADMIN_PASSWORD, "SHOW MASTER STATUS")
@@ -271,7 +311,7 @@ class MariadbCompatibilityIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void positionsKingbusCannotServeAreRefusedWith1236AndGtidPositionsMatchTheMaster() {
         List<String> files = master.binaryLogs();
         String file = files.get(1);
@@ -311,7 +351,7 @@ class MariadbCompatibilityIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aThousandMalformedPacketsLeaveTheNodeUpTheStoreUnchangedAndReplicasReplicating() throws IOException {
         String[] before = masterStatus();
         String logsBefore = cli(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD,

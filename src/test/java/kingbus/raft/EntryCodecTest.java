@@ -1,0 +1,33 @@
+package kingbus.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import kingbus.store.Chunk;
+import org.junit.jupiter.api.Test;
+
+class EntryCodecTest {
+
+    @Test
+    void theBuilderMergesContiguousRangesAndEncodesLikeTheChunkForm() {
+        byte[] a = {1, 2, 3, 4, 5};
+        byte[] b = {6, 7, 8};
+        byte[] c = {9, 9};
+        byte[] built = new EntryCodec.BinlogEntryBuilder()
+                .add("mysql-bin.000001", 100, a, 1, 3) // 2,3,4 at 100..103
+                .add("mysql-bin.000001", 103, b, 0, 3) // contiguous: same chunk
+                .add("mysql-bin.000002", 4, c, 0, 2)   // another file: a new chunk
+                .add("mysql-bin.000002", 10, a, 0, 1)  // a gap: a new chunk
+                .build();
+        byte[] expected = EntryCodec.binlog(List.of(
+                new Chunk("mysql-bin.000001", 100, new byte[] {2, 3, 4, 6, 7, 8}),
+                new Chunk("mysql-bin.000002", 4, new byte[] {9, 9}),
+                new Chunk("mysql-bin.000002", 10, new byte[] {1})));
+        assertThat(built).isEqualTo(expected);
+        List<Chunk> chunks = EntryCodec.chunks(built, 0, built.length);
+        assertThat(chunks).hasSize(3);
+        assertThat(chunks.get(0).events()).containsExactly(2, 3, 4, 6, 7, 8);
+        assertThat(chunks.get(2).startPosition()).isEqualTo(10);
+        assertThat(new EntryCodec.BinlogEntryBuilder().isEmpty()).isTrue();
+    }
+}
