@@ -48,10 +48,11 @@ public class BoundedResendRaft extends RAFT {
 
     private int maxResendBytes = DEFAULT_MAX_RESEND_BYTES;
     private volatile long largestResendBytes;
+    private volatile LeaderCommitTracker commitGuard;
     private final Map<Address, InFlight> inFlight = new HashMap<>();
 
-    /** The last index and send time of the catch-up batch a follower has not acknowledged yet. */
-    private record InFlight(long lastIndex, long sentNanos) {
+    /** The catch-up batch a follower has not answered yet: its range, when and in which term it went. */
+    private record InFlight(long firstIndex, long lastIndex, long sentNanos, long term) {
     }
 
     public BoundedResendRaft() {
@@ -61,6 +62,11 @@ public class BoundedResendRaft extends RAFT {
     /** The bound on entry bytes in one resend (a single larger entry is still sent alone). */
     public int maxResendBytes() {
         return maxResendBytes;
+    }
+
+    /** Checks each AppendEntries request against this log right before it is handled (see {@link LeaderCommitTracker#guard}). */
+    void commitGuard(LeaderCommitTracker tracker) {
+        this.commitGuard = tracker;
     }
 
     /** The most entry bytes this node has put in one resend since it started (for tests and diagnostics). */
@@ -81,11 +87,22 @@ public class BoundedResendRaft extends RAFT {
     @Override
     protected void sendAppendEntriesMessage(Address member, CommitTable.Entry entry) {
         InFlight batch = inFlight.get(member);
-        if (batch != null && entry.matchIndex() < batch.lastIndex() && !overdue(batch)) {
+        if (batch != null && !answered(batch, entry) && !overdue(batch)) {
             return;
         }
         inFlight.remove(member);
         super.sendAppendEntriesMessage(member, entry);
+    }
+
+    /**
+     * True once the follower answered the batch: sending it moved nothing, so any change of the
+     * follower's next index is its answer (all of it taken, part of it, or a refusal that moved the
+     * next index back); refusals of broadcasts leave the next index where the batch starts. A batch
+     * of an earlier term counts as answered.
+     */
+    private boolean answered(InFlight batch, CommitTable.Entry entry) {
+        return batch.term() != currentTerm() || entry.matchIndex() >= batch.lastIndex()
+                || entry.nextIndex() != batch.firstIndex();
     }
 
     private static boolean overdue(InFlight batch) {
@@ -128,7 +145,7 @@ public class BoundedResendRaft extends RAFT {
         if (bytes > largestResendBytes) {
             largestResendBytes = bytes;
         }
-        inFlight.put(target, new InFlight(last, System.nanoTime()));
+        inFlight.put(target, new InFlight(from, last, System.nanoTime(), currentTerm()));
     }
 
     /**
@@ -138,6 +155,10 @@ public class BoundedResendRaft extends RAFT {
      */
     @Override
     public void handleUpRequest(Message msg, RaftHeader hdr) {
+        LeaderCommitTracker guard = commitGuard;
+        if (guard != null && hdr instanceof AppendEntriesRequest request) {
+            hdr = guard.guard(msg, request);
+        }
         super.handleUpRequest(msg, hdr);
         if (!(hdr instanceof AppendEntriesResponse) || msg.src() == null) {
             return;
@@ -162,8 +183,7 @@ public class BoundedResendRaft extends RAFT {
             }
             return;
         }
-        boolean acknowledged = entry.matchIndex() >= batch.lastIndex();
-        if (!acknowledged && !overdue(batch)) {
+        if (!answered(batch, entry) && !overdue(batch)) {
             return;
         }
         inFlight.remove(follower);

@@ -45,6 +45,7 @@ import org.jgroups.util.Util;
  * one not yet applied here tells how long this node has been behind ({@link #behindNanos}).
  *
  * <p>Thread-safe: JGroups delivers messages on several threads; all state is guarded by {@code this}.
+ * The log checks ({@link #guard}, and {@link #down} for answers) run on RAFT's processing thread.
  */
 public final class LeaderCommitTracker extends Protocol {
 
@@ -140,16 +141,36 @@ public final class LeaderCommitTracker extends Protocol {
             try {
                 Fields fields = Fields.of(request);
                 announce(fields.term, fields.leaderCommit, System.nanoTime());
-                Object payload = msg.getLength() == 0 ? null : msg.getObject();
-                long safe = safeCommit(fields, payload instanceof LogEntries list ? list : null);
-                if (safe < fields.leaderCommit) {
-                    msg.putHeader(raftHeaderId, new AppendEntriesRequest(fields.leader, fields.term, fields.prevIndex,
-                            fields.prevTerm, fields.entryTerm, safe));
-                }
             } catch (IOException | RuntimeException e) {
                 log.warn("%s: cannot read an AppendEntries header: %s", local_addr, e);
             }
         }
+    }
+
+    /**
+     * The request RAFT should handle: {@code request} with {@code leader_commit} lowered to what
+     * this follower may commit ({@link #safeCommit}). Called by {@link BoundedResendRaft} on RAFT's
+     * request-processing thread right before RAFT handles the request, so the check sees exactly
+     * the log RAFT is about to change (checked on arrival, a pipelined request would find its
+     * predecessor not yet appended).
+     */
+    AppendEntriesRequest guard(Message msg, AppendEntriesRequest request) {
+        try {
+            Fields fields = Fields.of(request);
+            RAFT protocol = raft;
+            if (protocol != null && fields.term < protocol.currentTerm()) {
+                return request; // RAFT drops a request of an older term
+            }
+            Object payload = msg.getLength() == 0 ? null : msg.getObject();
+            long safe = safeCommit(fields, payload instanceof LogEntries list ? list : null);
+            if (safe < fields.leaderCommit) {
+                return new AppendEntriesRequest(fields.leader, fields.term, fields.prevIndex, fields.prevTerm,
+                        fields.entryTerm, safe);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("%s: cannot read an AppendEntries header: %s", local_addr, e);
+        }
+        return request;
     }
 
     /** The fields of an {@code AppendEntries} header. */

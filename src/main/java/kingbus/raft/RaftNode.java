@@ -102,7 +102,7 @@ public final class RaftNode implements AutoCloseable {
         ch.getProtocolStack().insertProtocol(tracker, ProtocolStack.Position.BELOW, RAFT.class);
         RaftHandle handle = new RaftHandle(ch, new BinlogStateMachine(store)).raftId(settings.nodeId());
         RAFT protocol = handle.raft();
-        ((BoundedResendRaft) protocol).maxResendBytes(settings.maxResendBytes());
+        ((BoundedResendRaft) protocol).maxResendBytes(settings.maxResendBytes()).commitGuard(tracker);
         tracker.raft(protocol);
         protocol.logUseFsync(true);
         protocol.addRoleListener(this::onRoleChange);

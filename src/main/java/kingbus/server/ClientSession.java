@@ -44,6 +44,8 @@ final class ClientSession {
     private final MysqlServer server;
     /** The client's socket; replaced by its TLS layer after an SSLRequest. */
     private volatile Socket socket;
+    /** The TCP socket under any TLS layer: closing it ends the connection without waiting on TLS. */
+    private final Socket plainSocket;
     private final int connectionId;
     private final Map<String, String> userVariables = new ConcurrentHashMap<>();
     private volatile RegisterSlaveCommand registration;
@@ -55,6 +57,7 @@ final class ClientSession {
     ClientSession(MysqlServer server, Socket socket, int connectionId) {
         this.server = server;
         this.socket = socket;
+        this.plainSocket = socket;
         this.connectionId = connectionId;
     }
 
@@ -337,9 +340,13 @@ final class ClientSession {
         return deprecateEof;
     }
 
+    /**
+     * Ends the connection from any thread. The TCP socket is closed, not the TLS layer: closing that
+     * would wait to send close_notify behind a dump blocked writing to a stalled replica.
+     */
     void closeQuietly() {
         try {
-            socket.close();
+            plainSocket.close();
         } catch (IOException e) {
             LOG.log(Level.FINE, "close", e);
         }

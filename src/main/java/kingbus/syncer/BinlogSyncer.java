@@ -349,12 +349,18 @@ public final class BinlogSyncer implements AutoCloseable {
     private boolean masterOffersSemiSync() throws SQLException {
         try (Connection connection = connectJdbc(); Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery("SHOW VARIABLES LIKE 'rpl_semi_sync_master_enabled'")) {
-            boolean on = rows.next() && rows.getString(2).equalsIgnoreCase("ON");
-            if (!on) {
+            // As MariaDB's Repl_semi_sync_slave::request_transmit: the variable existing is enough (the
+            // master may turn semi-sync on later); only a master without it gets no request.
+            if (!rows.next()) {
                 LOG.warning("kingbus.master.semi-sync is on but the master " + master()
-                        + " does not have rpl_semi_sync_master_enabled=ON: replicating without semi-sync");
+                        + " has no rpl_semi_sync_master_enabled: replicating without semi-sync");
+                return false;
             }
-            return on;
+            if (!rows.getString(2).equalsIgnoreCase("ON")) {
+                LOG.info(() -> "The master " + master() + " has rpl_semi_sync_master_enabled=OFF: Kingbus asks for"
+                        + " semi-sync anyway and acknowledges once the master turns it on");
+            }
+            return true;
         }
     }
 
@@ -424,6 +430,8 @@ public final class BinlogSyncer implements AutoCloseable {
         private final List<AckMarker> pendingAcks = new ArrayList<>();
         private CompletableFuture<Boolean> lastProposal = CompletableFuture.completedFuture(true);
         private volatile SemiSyncClient sessionClient;
+        /** Connector thread only: an ack asked for, waiting for its group to be handed on. */
+        private AckMarker deferredAck;
         /** One thread per session writes semi-sync acks to the master, in commit order. */
         private final ExecutorService ackSender = Executors.newSingleThreadExecutor(threads);
 
@@ -531,8 +539,13 @@ public final class BinlogSyncer implements AutoCloseable {
             try {
                 accept(bytes);
                 if (raw.needAck()) {
-                    // After the unit the event ended: acknowledged once the entry holding it commits.
-                    enqueue(new AckMarker(file, LogEvent.logPos(bytes)));
+                    deferredAck = new AckMarker(file, LogEvent.logPos(bytes));
+                }
+                if (deferredAck != null && !grouper.inTransaction()) {
+                    // After the unit that holds the event: acknowledged once the entry holding it
+                    // commits (an end the grouper did not see yet waits for the group to close).
+                    enqueue(deferredAck);
+                    deferredAck = null;
                 }
             } catch (RuntimeException e) {
                 failure = e;

@@ -147,6 +147,71 @@ class ClusterFailoverIT {
         }
     }
 
+    /**
+     * The leader freezes (SIGSTOP) with its sockets open, as when its host dies or is cut off: the
+     * others notice only by timeouts. A new leader takes over; the frozen node, thawed, must step
+     * down (its syncer stopped, nothing it proposed in its old term committed), catch up, and its
+     * replica, never repointed, must continue with nothing lost or doubled.
+     */
+    @Test
+    void aFrozenLeaderIsReplacedAndRejoinsAsAFollower() throws Exception {
+        withDiagnostics(this::frozenLeader);
+    }
+
+    private void frozenLeader() throws Exception {
+        MariaDb master = keep(MariaDb.start(1));
+        MariaDb onSurvivor = keep(MariaDb.start(2));
+        MariaDb onFrozen = keep(MariaDb.start(3));
+        replicas.addAll(List.of(onSurvivor, onFrozen));
+        master.execute("CREATE DATABASE app",
+                "CREATE TABLE app.events (id BIGINT PRIMARY KEY, writer INT, payload VARCHAR(200), UNIQUE KEY (writer, id))");
+        nodes.addAll(KingbusProcess.cluster(master, 3));
+        nodes.forEach(this::keep);
+        nodes.forEach(KingbusProcess::start);
+        nodes.forEach(KingbusProcess::awaitReady);
+        KingbusProcess leader = KingbusProcess.leaderOf(nodes);
+        KingbusProcess survivor = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        onSurvivor.replicateFrom(survivor.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
+        onFrozen.replicateFrom(leader.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
+
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger written = new AtomicInteger();
+        CompletableFuture<Void> workload = CompletableFuture.runAsync(() -> write(master, writing, written));
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> written.get() > 300);
+        onSurvivor.awaitSlavePos(master.gtidBinlogPos(), Duration.ofSeconds(60));
+
+        long frozenAt = System.nanoTime();
+        leader.freeze();
+        String beforeFailover = master.gtidBinlogPos();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> nodes.stream().anyMatch(n -> n != leader && n.role().equals("leader")
+                        && n.get("/health/ready").body().contains("\"syncer\":\"STREAMING\"")));
+        double failoverSeconds = (System.nanoTime() - frozenAt) / 1e9;
+        onSurvivor.awaitSlavePos(beforeFailover, Duration.ofSeconds(60));
+        long atCheck = written.get();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > atCheck + 200);
+        onSurvivor.awaitSlavePos(master.gtidBinlogPos(), Duration.ofSeconds(60));
+
+        leader.thaw();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> leader.role().equals("follower") && leader.get("/health/ready").statusCode() == 200);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> written.get() > atCheck + 600);
+        writing.set(false);
+        workload.get(60, TimeUnit.SECONDS);
+
+        String end = master.gtidBinlogPos();
+        onSurvivor.awaitSlavePos(end, Duration.ofSeconds(90));
+        onFrozen.awaitSlavePos(end, Duration.ofSeconds(90)); // never repointed: its node came back
+        for (MariaDb replica : List.of(onSurvivor, onFrozen)) {
+            assertThat(replica.checksums()).isEqualTo(master.checksums());
+            assertThat(replica.slaveStatus().get("Last_SQL_Errno")).isEqualTo("0");
+            assertThat(replica.queryString("SELECT COUNT(*) FROM app.events")).isEqualTo(String.valueOf(written.get()));
+        }
+        assertThat(nodes.stream().filter(n -> n.role().equals("leader")).count()).isEqualTo(1);
+        System.out.printf("leader failover (SIGSTOP -> new leader streaming): %.2f s%n", failoverSeconds);
+        assertThat(failoverSeconds).as("failover after a freeze, by timeouts").isLessThan(15);
+    }
+
     @Test
     void largeTransactionCutByLeaderDeathIsNeverServedHalfAndAMinorityServesNothingNew() throws Exception {
         withDiagnostics(this::largeTransactionAndMinority);

@@ -85,7 +85,14 @@ class RaftNodeTest {
             byte[] entry = new EntryCodec.BinlogEntryBuilder()
                     .add("mysql-bin.000001", 4, first, 0, first.length).build();
             assertThat(leader.propose(entry).get(10, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
+            // JGroups-raft completes a proposal while applying it, just before it moves its commit
+            // index: wait for the followers' stores, by which time the leader's index has moved.
+            for (BinlogStore store : stores) {
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.lastFile()
+                        .map(f -> f.endPosition() == 4 + first.length).orElse(false));
+            }
             long committed = leader.commitIndex();
+            assertThat(committed).isPositive();
             for (RaftNode follower : nodes) {
                 if (follower == leader) {
                     continue;

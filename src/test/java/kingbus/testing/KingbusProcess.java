@@ -196,6 +196,23 @@ public final class KingbusProcess implements AutoCloseable {
         Processes.kill(process);
     }
 
+    /**
+     * SIGSTOP: the process freezes with its sockets open, as a host that died or was cut off looks
+     * to its peers (no connection is closed, so they only notice by timeouts). Undo with {@link #thaw}.
+     */
+    public void freeze() {
+        signal("-STOP");
+    }
+
+    /** SIGCONT after {@link #freeze}. */
+    public void thaw() {
+        signal("-CONT");
+    }
+
+    private void signal(String which) {
+        Processes.run(null, List.of("kill", which, String.valueOf(process.pid())), 10);
+    }
+
     /** SIGTERM and wait for a clean stop. */
     public void stop() {
         Processes.stop(process, 60);
