@@ -172,8 +172,13 @@ final class ClientSession {
         String expected = passwordFor(user);
         if (expected == null || !NativePassword.verify(scramble, auth, expected)) {
             String host = socket.getInetAddress().getHostAddress();
+            String plugin = response.authPlugin();
+            // MariaDB's text, plus which plugin Kingbus checked when the client started with another.
+            String switched = plugin != null && !Packets.MYSQL_NATIVE_PASSWORD.equals(plugin)
+                    ? "; Kingbus authenticates with mysql_native_password only (the client asked for " + plugin + ")"
+                    : "";
             sendError(io, ErrorCode.ER_ACCESS_DENIED_ERROR, "Access denied for user '" + user + "'@'" + host
-                    + "' (using password: " + (auth.length > 0 ? "YES" : "NO") + ")");
+                    + "' (using password: " + (auth.length > 0 ? "YES" : "NO") + ")" + switched);
             LOG.warning("Refused login of user '" + user + "' from " + peer() + ": wrong user or password");
             return null;
         }
