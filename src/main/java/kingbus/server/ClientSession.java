@@ -113,11 +113,12 @@ final class ClientSession {
             ending = "ended by an error: " + e;
             LOG.log(Level.FINE, "Connection " + connectionId, e);
         } finally {
-            closeQuietly(); // the TLS layer, if any, then the plain socket closes too
+            closeQuietly();
             server.ended(this);
             String how = ending;
             if (how != null) LOG.info(() -> "Connection " + connectionId + " from " + peer() + " (user '" + user + "'"
-                    + (registration != null ? ", replica server_id " + registration.serverId() : "") + ") " + how);
+                    + (registration != null ? ", replica server_id " + registration.serverId() : "") + ") " + how
+                    + describeLastAck());
         }
     }
 
@@ -312,9 +313,10 @@ final class ClientSession {
         }
     }
 
-    /** The newest semi-sync ack of this session's replica, or null. */
-    SemiSync.Ack lastSemiSyncAck() {
-        return lastSemiSyncAck;
+    /** For the connection's last log line: where its replica last acknowledged, for a semi-sync replica. */
+    private String describeLastAck() {
+        SemiSync.Ack ack = lastSemiSyncAck;
+        return ack == null ? "" : "; its last semi-sync ack was for " + ack.file() + ":" + ack.position();
     }
 
     private String describeReplica(BinlogDumpCommand command) {
