@@ -118,9 +118,7 @@ public final class LeaderCommitTracker extends Protocol {
      * protected in JGroups-raft).
      */
     static AppendEntriesResponse clamp(AppendEntriesResponse response, long allowed) throws IOException {
-        ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(32);
-        response.writeTo(out);
-        ByteArrayDataInputStream in = new ByteArrayDataInputStream(out.buffer(), 0, out.position());
+        ByteArrayDataInputStream in = wireForm(response);
         long term = Bits.readLongCompressed(in);
         AppendResult result;
         try {
@@ -133,6 +131,13 @@ public final class LeaderCommitTracker extends Protocol {
         }
         return new AppendEntriesResponse(term, new AppendResult(AppendResult.Result.OK, allowed)
                 .commitIndex(result.commitIndex()));
+    }
+
+    /** A header's wire form, to read back the fields JGroups-raft keeps protected. */
+    private static ByteArrayDataInputStream wireForm(Header header) throws IOException {
+        ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64);
+        header.writeTo(out);
+        return new ByteArrayDataInputStream(out.buffer(), 0, out.position());
     }
 
     private void observe(Message msg) {
@@ -181,9 +186,7 @@ public final class LeaderCommitTracker extends Protocol {
          * and its wire format is public and versioned.
          */
         static Fields of(AppendEntriesRequest request) throws IOException {
-            ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64);
-            request.writeTo(out);
-            ByteArrayDataInputStream in = new ByteArrayDataInputStream(out.buffer(), 0, out.position());
+            ByteArrayDataInputStream in = wireForm(request);
             long term = Bits.readLongCompressed(in);
             Address leader;
             try {

@@ -135,7 +135,7 @@ final class BinlogDumper {
         this.gtidIgnoreDuplicates = isTrue(variables.get("slave_gtid_ignore_duplicates"));
         // MariaDB also ends the stream at the end of the log for server id 0 (mariadb-binlog without --stop-never).
         this.nonBlocking = command.nonBlocking() || command.serverId() == 0;
-        this.semiSync = isTrue(variables.get("rpl_semi_sync_slave"));
+        this.semiSync = wantsSemiSync(variables);
     }
 
     /** True when the replica asked for semi-sync framing ({@code SET @rpl_semi_sync_slave = 1}). */

@@ -80,7 +80,7 @@ final class ClientSession {
     /** Answers a connection over the limit with ER_CON_COUNT_ERROR, as MariaDB does, and closes it. */
     void refuseTooMany() {
         try (Socket plain = socket) {
-            PacketIO io = new PacketIO(socket.getInputStream(), socket.getOutputStream(), 1024);
+            PacketIO io = new PacketIO(plain.getInputStream(), plain.getOutputStream(), 1024);
             io.write(Packets.error(ErrorCode.ER_CON_COUNT_ERROR, "Too many connections"));
             io.flush();
             LOG.warning("Refused a connection from " + peer() + ": kingbus.mysql.max-connections ("

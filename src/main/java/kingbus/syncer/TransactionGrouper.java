@@ -23,17 +23,6 @@ final class TransactionGrouper {
         Unit(String file, long startPosition, byte[] event, int transactions) {
             this(file, startPosition, List.of(event), event.length, transactions);
         }
-
-        /** The events joined (a copy; the syncer adds {@link #eventList} to a Raft entry without it). */
-        byte[] events() {
-            byte[] joined = new byte[length];
-            int at = 0;
-            for (byte[] event : eventList) {
-                System.arraycopy(event, 0, joined, at, event.length);
-                at += event.length;
-            }
-            return joined;
-        }
     }
 
     private static final Logger LOG = Logger.getLogger(TransactionGrouper.class.getName());

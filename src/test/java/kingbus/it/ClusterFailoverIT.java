@@ -2,8 +2,6 @@ package kingbus.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -19,7 +17,6 @@ import kingbus.testing.BinlogTool;
 import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
-import kingbus.testing.Processes;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,7 +66,12 @@ class ClusterFailoverIT {
         }
     }
 
-    private void failover() throws Exception {
+    /** A master under the unique-key insert load, three nodes, a replica on a follower and one on the leader. */
+    private record UnderLoad(MariaDb master, MariaDb onFollower, MariaDb onLeader, KingbusProcess leader,
+            AtomicBoolean writing, AtomicInteger written, CompletableFuture<Void> workload) {}
+
+    /** Starts it all; returns once 300 transactions are written and the follower's replica has them. */
+    private UnderLoad startUnderLoad() {
         MariaDb master = keep(MariaDb.start(1));
         MariaDb onFollower = keep(MariaDb.start(2));
         MariaDb onLeader = keep(MariaDb.start(3));
@@ -90,6 +92,18 @@ class ClusterFailoverIT {
         CompletableFuture<Void> workload = CompletableFuture.runAsync(() -> write(master, writing, written));
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> written.get() > 300);
         onFollower.awaitSlavePos(master.gtidBinlogPos(), Duration.ofSeconds(60));
+        return new UnderLoad(master, onFollower, onLeader, leader, writing, written, workload);
+    }
+
+    private void failover() throws Exception {
+        UnderLoad run = startUnderLoad();
+        MariaDb master = run.master();
+        MariaDb onFollower = run.onFollower();
+        MariaDb onLeader = run.onLeader();
+        KingbusProcess leader = run.leader();
+        AtomicBoolean writing = run.writing();
+        AtomicInteger written = run.written();
+        CompletableFuture<Void> workload = run.workload();
 
         long killedAt = System.nanoTime();
         leader.kill9();
@@ -133,18 +147,7 @@ class ClusterFailoverIT {
         List<String> files = master.binaryLogs();
         List<String> completed = files.subList(0, files.size() - 1);
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> masterStatusOf(leader).startsWith(files.get(files.size() - 1)));
-        Path fromMaster = BinlogTool.downloadRaw(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, completed);
-        Path fromRestarted = BinlogTool.downloadRaw(leader.mysqlPort(), KingbusProcess.REPLICA_USER,
-                KingbusProcess.REPLICA_PASSWORD, completed);
-        try {
-            for (String file : completed) {
-                assertThat(Files.readAllBytes(fromRestarted.resolve(file))).as(file)
-                        .isEqualTo(Files.readAllBytes(fromMaster.resolve(file)));
-            }
-        } finally {
-            Processes.deleteTree(fromMaster);
-            Processes.deleteTree(fromRestarted);
-        }
+        BinlogTool.assertRawFilesIdentical(master, leader.mysqlPort(), completed);
     }
 
     /**
@@ -159,26 +162,14 @@ class ClusterFailoverIT {
     }
 
     private void frozenLeader() throws Exception {
-        MariaDb master = keep(MariaDb.start(1));
-        MariaDb onSurvivor = keep(MariaDb.start(2));
-        MariaDb onFrozen = keep(MariaDb.start(3));
-        replicas.addAll(List.of(onSurvivor, onFrozen));
-        master.execute("CREATE DATABASE app",
-                "CREATE TABLE app.events (id BIGINT PRIMARY KEY, writer INT, payload VARCHAR(200), UNIQUE KEY (writer, id))");
-        nodes.addAll(KingbusProcess.cluster(master, 3));
-        nodes.forEach(this::keep);
-        nodes.forEach(KingbusProcess::start);
-        nodes.forEach(KingbusProcess::awaitReady);
-        KingbusProcess leader = KingbusProcess.leaderOf(nodes);
-        KingbusProcess survivor = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
-        onSurvivor.replicateFrom(survivor.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
-        onFrozen.replicateFrom(leader.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
-
-        AtomicBoolean writing = new AtomicBoolean(true);
-        AtomicInteger written = new AtomicInteger();
-        CompletableFuture<Void> workload = CompletableFuture.runAsync(() -> write(master, writing, written));
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> written.get() > 300);
-        onSurvivor.awaitSlavePos(master.gtidBinlogPos(), Duration.ofSeconds(60));
+        UnderLoad run = startUnderLoad();
+        MariaDb master = run.master();
+        MariaDb onSurvivor = run.onFollower();
+        MariaDb onFrozen = run.onLeader();
+        KingbusProcess leader = run.leader();
+        AtomicBoolean writing = run.writing();
+        AtomicInteger written = run.written();
+        CompletableFuture<Void> workload = run.workload();
 
         long frozenAt = System.nanoTime();
         leader.freeze();

@@ -2,8 +2,6 @@ package kingbus.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +10,6 @@ import kingbus.testing.Cleanup;
 import kingbus.testing.CorruptingProxy;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
-import kingbus.testing.Processes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,17 +55,6 @@ class CorruptEventIT {
 
         List<String> files = master.binaryLogs();
         List<String> completed = files.subList(0, files.size() - 1);
-        Path fromMaster = BinlogTool.downloadRaw(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, completed);
-        Path fromKingbus = BinlogTool.downloadRaw(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
-                KingbusProcess.REPLICA_PASSWORD, completed);
-        try {
-            for (String file : completed) {
-                assertThat(Files.readAllBytes(fromKingbus.resolve(file))).as(file)
-                        .isEqualTo(Files.readAllBytes(fromMaster.resolve(file)));
-            }
-        } finally {
-            Processes.deleteTree(fromMaster);
-            Processes.deleteTree(fromKingbus);
-        }
+        BinlogTool.assertRawFilesIdentical(master, kingbus.mysqlPort(), completed);
     }
 }

@@ -16,7 +16,6 @@ import kingbus.testing.BinlogTool;
 import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
-import kingbus.testing.Processes;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -77,20 +76,7 @@ class FollowerCatchUpIT {
 
         List<String> files = master.binaryLogs();
         List<String> completed = files.subList(0, files.size() - 1);
-        Path fromMaster = BinlogTool.downloadRaw(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, completed);
-        Path fromFollower = BinlogTool.downloadRaw(follower.mysqlPort(), KingbusProcess.REPLICA_USER,
-                KingbusProcess.REPLICA_PASSWORD, completed);
-        long bytes = 0;
-        try {
-            for (String file : completed) {
-                byte[] expected = Files.readAllBytes(fromMaster.resolve(file));
-                assertThat(Files.readAllBytes(fromFollower.resolve(file))).as(file).isEqualTo(expected);
-                bytes += expected.length;
-            }
-        } finally {
-            Processes.deleteTree(fromMaster);
-            Processes.deleteTree(fromFollower);
-        }
+        long bytes = BinlogTool.assertRawFilesIdentical(master, follower.mysqlPort(), completed);
         assertThat(bytes).isGreaterThan(MEGABYTES * 900_000L);
         String result = String.format("%s | %.0f MB written while a follower was stopped | restart to caught up"
                 + " (start of Liberty included): %.1f s | %d completed files byte-identical to the master |",

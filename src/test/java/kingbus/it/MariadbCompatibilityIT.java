@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.Set;
 import kingbus.protocol.binlog.LogEvent;
 import kingbus.testing.BinlogTool;
+import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.Processes;
@@ -53,15 +54,17 @@ class MariadbCompatibilityIT {
     private MariaDb gtidReplica;
     private MariaDb fileReplica;
     private KingbusProcess kingbus;
+    private final Cleanup cleanup = new Cleanup();
 
     @BeforeAll
     void start() {
-        master = MariaDb.start(1, "--log-bin-compress=ON", "--log-bin-compress-min-len=10",
-                "--rpl-semi-sync-master-enabled=ON", "--rpl-semi-sync-master-timeout=10000");
-        gtidReplica = MariaDb.start(2, "--rpl-semi-sync-slave-enabled=ON");
-        fileReplica = MariaDb.start(3);
+        master = cleanup.add(MariaDb.start(1, "--log-bin-compress=ON", "--log-bin-compress-min-len=10",
+                "--rpl-semi-sync-master-enabled=ON", "--rpl-semi-sync-master-timeout=10000"));
+        gtidReplica = cleanup.add(MariaDb.start(2, "--rpl-semi-sync-slave-enabled=ON"));
+        fileReplica = cleanup.add(MariaDb.start(3));
         String firstFile = master.binaryLogs().get(0);
-        kingbus = KingbusProcess.forMaster(master, Map.of("KINGBUS_MASTER_SEMI_SYNC", "true")).start().awaitReady();
+        kingbus = cleanup.add(KingbusProcess.forMaster(master, Map.of("KINGBUS_MASTER_SEMI_SYNC", "true")))
+                .start().awaitReady();
         gtidReplica.replicateFrom(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
         fileReplica.execute("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + kingbus.mysqlPort()
                 + ", MASTER_USER='" + KingbusProcess.REPLICA_USER + "', MASTER_PASSWORD='"
@@ -71,15 +74,7 @@ class MariadbCompatibilityIT {
 
     @AfterAll
     void stop() {
-        for (AutoCloseable process : new AutoCloseable[] {gtidReplica, fileReplica, kingbus, master}) {
-            try {
-                if (process != null) {
-                    process.close();
-                }
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
+        cleanup.close();
     }
 
     @Test

@@ -131,20 +131,7 @@ class ReplicationThroughKingbusIT {
         List<String> files = master.binaryLogs();
         assertThat(files).hasSizeGreaterThanOrEqualTo(2);
         List<String> completed = files.subList(0, files.size() - 1);
-        Path fromMaster = BinlogTool.downloadRaw(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, completed);
-        Path fromKingbus = BinlogTool.downloadRaw(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
-                KingbusProcess.REPLICA_PASSWORD, completed);
-        try {
-            for (String file : completed) {
-                byte[] expected = Files.readAllBytes(fromMaster.resolve(file));
-                byte[] actual = Files.readAllBytes(fromKingbus.resolve(file));
-                assertThat(actual.length).as(file + " size").isEqualTo(expected.length);
-                assertThat(actual).as(file + " bytes").isEqualTo(expected);
-            }
-        } finally {
-            Processes.deleteTree(fromMaster);
-            Processes.deleteTree(fromKingbus);
-        }
+        BinlogTool.assertRawFilesIdentical(master, kingbus.mysqlPort(), completed);
         String text = BinlogTool.decode(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
                 KingbusProcess.REPLICA_PASSWORD, files.get(0));
         assertThat(text).contains("GTID 0-1-1").contains("CREATE DATABASE IF NOT EXISTS shop")

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.Processes;
@@ -29,35 +30,27 @@ class TlsIT {
     private MariaDb replica;
     private KingbusProcess kingbus;
 
+    private final Cleanup cleanup = new Cleanup();
+
     @BeforeAll
     void start() {
         certificates = TestCertificates.create();
-        master = MariaDb.start(1, "--ssl-ca=" + certificates.caPem(), "--ssl-cert=" + certificates.serverPem(),
-                "--ssl-key=" + certificates.serverKeyPem());
+        cleanup.add(() -> Processes.deleteTree(certificates.dir()));
+        master = cleanup.add(MariaDb.start(1, "--ssl-ca=" + certificates.caPem(),
+                "--ssl-cert=" + certificates.serverPem(), "--ssl-key=" + certificates.serverKeyPem()));
         master.execute("SET SESSION sql_log_bin=0", "ALTER USER '" + MariaDb.REPL_USER + "'@'%' REQUIRE SSL");
-        replica = MariaDb.start(2);
-        kingbus = KingbusProcess.forMaster(master, Map.of(
+        replica = cleanup.add(MariaDb.start(2));
+        kingbus = cleanup.add(KingbusProcess.forMaster(master, Map.of(
                 "KINGBUS_TLS_KEYSTORE", certificates.serverP12().toString(),
                 "KINGBUS_TLS_KEYSTORE_PASSWORD", certificates.password(),
                 "KINGBUS_MYSQL_REQUIRE_TLS", "true",
                 "KINGBUS_MASTER_SSL_MODE", "VERIFY_IDENTITY",
-                "KINGBUS_MASTER_SSL_CA", certificates.caPem().toString())).start().awaitReady();
+                "KINGBUS_MASTER_SSL_CA", certificates.caPem().toString()))).start().awaitReady();
     }
 
     @AfterAll
     void stop() {
-        for (AutoCloseable process : new AutoCloseable[] {replica, kingbus, master}) {
-            try {
-                if (process != null) {
-                    process.close();
-                }
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
-        if (certificates != null) {
-            Processes.deleteTree(certificates.dir());
-        }
+        cleanup.close();
     }
 
     @Test

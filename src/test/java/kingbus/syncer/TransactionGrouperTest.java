@@ -29,11 +29,11 @@ class TransactionGrouperTest {
         List<TransactionGrouper.Unit> units = group(events.size());
         assertThat(units.subList(0, 3)).allMatch(u -> u.transactions() == 0);
         assertThat(units.get(3).transactions()).isEqualTo(1);
-        assertThat(units.get(3).events().length).isEqualTo(events.get(3).length + events.get(4).length);
+        assertThat(units.get(3).length()).isEqualTo(events.get(3).length + events.get(4).length);
         long position = 4;
         for (TransactionGrouper.Unit unit : units) {
             assertThat(unit.startPosition()).isEqualTo(position);
-            position += unit.events().length;
+            position += unit.length();
         }
         long gtidEvents = events.stream().filter(e -> (e[4] & 0xFF) == 162).count();
         assertThat(units.stream().mapToInt(TransactionGrouper.Unit::transactions).sum()).isEqualTo(gtidEvents)

@@ -1,5 +1,7 @@
 package kingbus.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,6 +13,32 @@ import java.util.List;
 public final class BinlogTool {
 
     private BinlogTool() {}
+
+    /**
+     * Downloads {@code files} with {@code --raw} from the master and from a Kingbus node and
+     * asserts that each is the same size and the same bytes; returns the bytes compared.
+     */
+    public static long assertRawFilesIdentical(MariaDb master, int kingbusPort, List<String> files) {
+        Path fromMaster = downloadRaw(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, files);
+        Path fromKingbus = downloadRaw(kingbusPort, KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD,
+                files);
+        long bytes = 0;
+        try {
+            for (String file : files) {
+                byte[] expected = Files.readAllBytes(fromMaster.resolve(file));
+                byte[] actual = Files.readAllBytes(fromKingbus.resolve(file));
+                assertThat(actual.length).as(file + " size").isEqualTo(expected.length);
+                assertThat(actual).as(file + " bytes").isEqualTo(expected);
+                bytes += expected.length;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            Processes.deleteTree(fromMaster);
+            Processes.deleteTree(fromKingbus);
+        }
+        return bytes;
+    }
 
     /** Downloads {@code files} with {@code --raw} into a new directory and returns it. */
     public static Path downloadRaw(int port, String user, String password, List<String> files) {
