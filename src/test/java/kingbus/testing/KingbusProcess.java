@@ -35,6 +35,7 @@ public final class KingbusProcess implements AutoCloseable {
     private final int mysqlPort;
     private ProcessHandle process;
     private int starts;
+    private String maxHeap = "512m";
 
     private KingbusProcess(Path dir, Map<String, String> settings) {
         this.dir = dir;
@@ -118,6 +119,12 @@ public final class KingbusProcess implements AutoCloseable {
         }
     }
 
+    /** The JVM's -Xmx for the next start (512m unless set). */
+    public KingbusProcess maxHeap(String xmx) {
+        this.maxHeap = xmx;
+        return this;
+    }
+
     /** Starts the process; returns once Liberty answers /health/started with 200. */
     public KingbusProcess start() {
         String jar = System.getProperty("kingbus.jar", "target/kingbus.jar");
@@ -128,7 +135,7 @@ public final class KingbusProcess implements AutoCloseable {
             starts++;
             // The runnable jar refuses an extract dir left behind by a killed process: one per start.
             Path extract = dir.resolve("wlp-" + starts);
-            ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-Xmx512m", "-jar", jar)
+            ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-Xmx" + maxHeap, "-jar", jar)
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
