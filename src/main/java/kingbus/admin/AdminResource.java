@@ -5,6 +5,7 @@ import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -12,10 +13,15 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.List;
 import kingbus.app.KingbusNode;
+import kingbus.raft.PurgeCoordinator;
 import kingbus.raft.RaftNode;
+import kingbus.store.ActiveReader;
 import kingbus.store.BinlogFile;
 import kingbus.store.BinlogStore;
+import kingbus.store.PurgePlan;
+import kingbus.store.PurgeRequest;
 import kingbus.syncer.BinlogSyncer;
 
 /**
@@ -119,10 +125,69 @@ public class AdminResource {
                     .add("rotated", file.rotated())
                     .add("startGtidState", file.startState().toString()));
         }
-        return Json.createObjectBuilder()
+        List<BinlogFile> held = store.files();
+        JsonObjectBuilder json = Json.createObjectBuilder()
                 .add("gtidBinlogState", store.gtidState().toString())
-                .add("files", files)
-                .build();
+                // Like a MariaDB master's first GTID_LIST: what is older than this is not held (purged).
+                .add("purgedGtidState", held.isEmpty() ? "" : held.get(0).startState().toString())
+                .add("firstFile", held.isEmpty() ? "" : held.get(0).name())
+                .add("bytes", store.bytesHeld())
+                .add("files", files);
+        node.purger().ifPresent(purger -> {
+            JsonArrayBuilder readers = Json.createArrayBuilder();
+            for (ActiveReader reader : purger.clusterReaders()) {
+                readers.add(Json.createObjectBuilder().add("reader", reader.reader()).add("file", reader.file()));
+            }
+            json.add("readers", readers);
+            purger.retentionHeldBack().ifPresent(reason -> json.add("retentionHeldBack", reason));
+        });
+        return json.build();
+    }
+
+    /**
+     * Purges binlog files on every node: {@code {"to": "mysql-bin.000042"}} drops the files before
+     * that one, {@code {"before": "2026-11-01 00:00:00"}} (the JVM's time zone) or an ISO instant
+     * ({@code "2026-11-01T00:00:00Z"}) the files the master closed before then. As {@code PURGE BINARY
+     * LOGS}: never the newest file, and not a file a connected replica reads, nor any after it.
+     */
+    @POST
+    @Path("/binlogs/purge")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public JsonObject purge(JsonObject body) {
+        PurgeCoordinator purger = node.purger().orElseThrow(() -> unavailable("Raft is not running on this node"));
+        if (body == null || body.containsKey("to") == body.containsKey("before")) {
+            throw error(Response.Status.BAD_REQUEST, "Give exactly one of \"to\" (a binlog file name) or \"before\""
+                    + " (a datetime 'YYYY-MM-DD hh:mm:ss' or an ISO instant)");
+        }
+        PurgeRequest request;
+        try {
+            request = body.containsKey("to") ? new PurgeRequest.To(body.getString("to"))
+                    : new PurgeRequest.Before(parseTime(body.getString("before")));
+        } catch (ClassCastException | java.time.DateTimeException e) {
+            throw error(Response.Status.BAD_REQUEST, "Bad purge request " + body + ": " + e.getMessage());
+        }
+        PurgePlan plan;
+        try {
+            plan = purger.purge(request);
+        } catch (IllegalArgumentException e) {
+            throw error(Response.Status.BAD_REQUEST, e.getMessage());
+        } catch (IllegalStateException e) {
+            throw unavailable(e.getMessage());
+        }
+        JsonObjectBuilder json = Json.createObjectBuilder()
+                .add("purgedFiles", plan.purged())
+                .add("wantedFiles", plan.wanted());
+        plan.heldBackMessage().ifPresent(message -> json.add("heldBack", message));
+        return json.add("binlogs", binlogs()).build();
+    }
+
+    private static java.time.Instant parseTime(String text) {
+        try {
+            return java.time.Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            return java.time.LocalDateTime.parse(text.trim().replace(' ', 'T')).atZone(java.time.ZoneId.systemDefault())
+                    .toInstant();
+        }
     }
 
     private static WebApplicationException notFound(String message) {

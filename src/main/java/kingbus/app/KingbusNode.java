@@ -20,6 +20,7 @@ import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
 import kingbus.config.KingbusConfig;
 import kingbus.raft.EntryCodec;
+import kingbus.raft.PurgeCoordinator;
 import kingbus.raft.RaftNode;
 import kingbus.server.MysqlServer;
 import kingbus.server.ServerSettings;
@@ -57,6 +58,7 @@ public class KingbusNode {
 
     private volatile BinlogStore store;
     private volatile RaftNode raft;
+    private volatile PurgeCoordinator purger;
     private volatile MysqlServer server;
     private volatile BinlogSyncer syncer;
     private volatile List<String> startupProblems = List.of();
@@ -98,6 +100,9 @@ public class KingbusNode {
                 config.raftMaxResendBytes()), store);
         raft.addRoleListener(role -> executor.submit(this::onLeadershipChange));
         startRaft();
+        purger = new PurgeCoordinator(raft, store, new PurgeCoordinator.Retention(config.retentionMaxBytes(),
+                config.retentionMaxAge(), config.retentionCheckInterval()));
+        purger.start();
 
         if (config.replicaPassword().isEmpty()) {
             LOG.warning("kingbus.replica.password is empty: replicas log in as '" + config.replicaUser()
@@ -114,7 +119,8 @@ public class KingbusNode {
         }
         server = new MysqlServer(new ServerSettings(config.mysqlHost(), config.mysqlPort(), config.serverId(),
                 config.replicaUser(), config.replicaPassword(), config.adminUser(), config.adminPassword(),
-                config.maxConnections(), config.idleTimeout(), listenerTls, config.mysqlRequireTls()), store, threads);
+                config.maxConnections(), config.idleTimeout(), listenerTls, config.mysqlRequireTls()), store, purger,
+                threads);
         server.start();
         boolean tlsOffered = listenerTls != null;
         LOG.info(() -> "MySQL protocol listener on " + config.mysqlHost() + ":" + server.boundPort()
@@ -305,6 +311,10 @@ public class KingbusNode {
         if (m != null) {
             m.close();
         }
+        PurgeCoordinator p = purger;
+        if (p != null) {
+            p.close();
+        }
         RaftNode r = raft;
         if (r != null) {
             r.close();
@@ -339,6 +349,10 @@ public class KingbusNode {
 
     public Optional<BinlogStore> store() {
         return Optional.ofNullable(store);
+    }
+
+    public Optional<PurgeCoordinator> purger() {
+        return Optional.ofNullable(purger);
     }
 
     public Optional<RaftNode> raft() {

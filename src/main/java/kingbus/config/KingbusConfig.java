@@ -54,6 +54,9 @@ public class KingbusConfig {
     private final String masterSslCa;
     private final String masterSemiSync;
     private final String httpsPort;
+    private final String retentionSize;
+    private final String retentionAge;
+    private final String retentionCheckSeconds;
 
     /** For CDI's client proxy only. */
     protected KingbusConfig() {
@@ -86,6 +89,9 @@ public class KingbusConfig {
         this.masterSslCa = null;
         this.masterSemiSync = null;
         this.httpsPort = null;
+        this.retentionSize = null;
+        this.retentionAge = null;
+        this.retentionCheckSeconds = null;
     }
 
     /** Reads every setting from {@code source} (the application's MicroProfile Config in production). */
@@ -121,6 +127,9 @@ public class KingbusConfig {
         this.masterSslCa = read(source, "kingbus.master.ssl-ca", "");
         this.masterSemiSync = read(source, "kingbus.master.semi-sync", "false");
         this.httpsPort = read(source, "HTTPS_PORT", "-1");
+        this.retentionSize = read(source, "kingbus.binlog.retention.size", "0");
+        this.retentionAge = read(source, "kingbus.binlog.retention.age", "0");
+        this.retentionCheckSeconds = read(source, "kingbus.binlog.retention.check-seconds", "60");
     }
 
     private static String read(Config source, String name, String defaultValue) {
@@ -147,6 +156,17 @@ public class KingbusConfig {
         checkRange(problems, "kingbus.raft.max-entry-bytes", raftMaxEntryBytes, 1024, 256L << 20);
         checkRange(problems, "kingbus.raft.max-apply-lag-seconds", raftMaxApplyLagSeconds, 1, 86_400);
         checkRange(problems, "kingbus.raft.max-resend-bytes", raftMaxResendBytes, 64 << 10, 256L << 20);
+        checkRange(problems, "kingbus.binlog.retention.check-seconds", retentionCheckSeconds, 1, 86_400);
+        try {
+            parseSize(retentionSize);
+        } catch (IllegalArgumentException e) {
+            problems.add("kingbus.binlog.retention.size='" + retentionSize + "' " + e.getMessage());
+        }
+        try {
+            parseAge(retentionAge);
+        } catch (IllegalArgumentException e) {
+            problems.add("kingbus.binlog.retention.age='" + retentionAge + "' " + e.getMessage());
+        }
         if (!httpsPort.equals("-1")) {
             checkPort(problems, "HTTPS_PORT", httpsPort);
             if (tlsKeystore().isEmpty()) {
@@ -338,6 +358,62 @@ public class KingbusConfig {
             }
         }
         return members;
+    }
+
+    /** Keep at most this many bytes of binlog (whole files); 0 = no size limit. */
+    public long retentionMaxBytes() {
+        return parseSize(retentionSize);
+    }
+
+    /** Drop binlog files the master closed longer ago than this; zero = no age limit. */
+    public Duration retentionMaxAge() {
+        return parseAge(retentionAge);
+    }
+
+    /** How often the leader applies the retention settings. */
+    public Duration retentionCheckInterval() {
+        return Duration.ofSeconds(Long.parseLong(retentionCheckSeconds.trim()));
+    }
+
+    /**
+     * A size such as {@code 50GB}, {@code 512M}, {@code 1048576}: K, M, G, T (optionally followed by
+     * B) are powers of 1024, as in MariaDB's own size options. Hand-written: MicroProfile Config has
+     * no size converter.
+     */
+    static long parseSize(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\\s*(\\d+)\\s*([KMGT]?)B?\\s*").matcher(text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("is not a size: expected a whole number of bytes, optionally with K, M,"
+                    + " G or T (e.g. 50GB); 0 means no limit");
+        }
+        int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            case "T" -> 40;
+            default -> 0;
+        };
+        long number = Long.parseLong(m.group(1));
+        if (number > (Long.MAX_VALUE >> shift)) {
+            throw new IllegalArgumentException("is too large");
+        }
+        return number << shift;
+    }
+
+    /** An age such as {@code 7d}, {@code 12h}, {@code 30m}, {@code 90s} or {@code 0} (no limit). */
+    static Duration parseAge(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\\s*(\\d+)\\s*([DHMS]?)\\s*").matcher(text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("is not an age: expected a whole number with d, h, m or s (e.g. 7d);"
+                    + " 0 means no limit");
+        }
+        long number = Long.parseLong(m.group(1));
+        return switch (m.group(2).toLowerCase(Locale.ROOT)) {
+            case "d" -> Duration.ofDays(number);
+            case "h" -> Duration.ofHours(number);
+            case "m" -> Duration.ofMinutes(number);
+            default -> Duration.ofSeconds(number);
+        };
     }
 
     public long raftMaxLogBytes() {

@@ -83,6 +83,43 @@ public class KingbusMetrics {
         return node.server().map(MysqlServer::dumpsStarted).orElse(0L);
     }
 
+    @Gauge(name = "kingbus_store_bytes", absolute = true, unit = MetricUnits.BYTES,
+            description = "Binlog bytes held (the kept files' sizes)")
+    public long storeBytes() {
+        return node.store().map(BinlogStore::bytesHeld).orElse(0L);
+    }
+
+    @Gauge(name = "kingbus_store_files", absolute = true, unit = MetricUnits.NONE,
+            description = "Binlog files held")
+    public long storeFiles() {
+        return node.store().map(s -> (long) s.files().size()).orElse(0L);
+    }
+
+    @Gauge(name = "kingbus_store_first_file_number", absolute = true, unit = MetricUnits.NONE,
+            description = "Number of the first binlog file held (its name's suffix; rises as files are purged)")
+    public long firstFileNumber() {
+        return node.store().flatMap(s -> s.files().stream().findFirst()).map(f -> fileNumber(f.name())).orElse(-1L);
+    }
+
+    @Gauge(name = "kingbus_store_free_disk_bytes", absolute = true, unit = MetricUnits.BYTES,
+            description = "Usable bytes left on the disk of the node's data dir")
+    public long freeDiskBytes() {
+        try {
+            return java.nio.file.Files.getFileStore(node.config().dataDir().toAbsolutePath()).getUsableSpace();
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static long fileNumber(String name) {
+        int dot = name.lastIndexOf('.');
+        try {
+            return Long.parseLong(name.substring(dot + 1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     @Gauge(name = "kingbus_syncer_state", absolute = true, unit = MetricUnits.NONE,
             description = "Syncer state: 0 stopped, 1 connecting, 2 streaming, 3 waiting to reconnect; -1 no master")
     public long syncerState() {

@@ -12,7 +12,8 @@ import org.jgroups.raft.StateMachine;
  * Applies committed Raft entries to the {@link BinlogStore}.
  *
  * <h2>What it does</h2>
- * A BINLOG entry's chunks are appended to the store; a BARRIER entry changes nothing. The reply to
+ * A BINLOG entry's chunks are appended to the store; a PURGE entry drops the files before the one
+ * it names ({@link BinlogStore#purgeTo}); a BARRIER entry changes nothing. The reply to
  * the proposer is one byte, the {@link AppendResult} ordinal, so a leader's syncer learns that its
  * entry was a duplicate or was rejected.
  *
@@ -43,6 +44,7 @@ public final class BinlogStateMachine implements StateMachine {
         AppendResult result = switch (EntryCodec.kind(data, offset)) {
             case EntryCodec.BARRIER -> AppendResult.DUPLICATE;
             case EntryCodec.BINLOG -> store.append(EntryCodec.chunks(data, offset, length));
+            case EntryCodec.PURGE -> store.purgeTo(EntryCodec.purgedTo(data, offset, length));
             default -> {
                 LOG.severe("Skipping a Raft entry of unknown kind " + data[offset]);
                 yield AppendResult.REJECTED;

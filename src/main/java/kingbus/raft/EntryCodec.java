@@ -19,6 +19,7 @@ import kingbus.store.Chunk;
  *                                           committing it means every earlier entry is applied
  *   kind BINLOG  (1): int chunkCount, then per chunk:
  *                     utf file | long startPosition | int length | byte[length] raw events
+ *   kind PURGE   (2): utf firstKept      -- drop every binlog file before firstKept (see BinlogStore#purgeTo)
  * </pre>
  *
  * <p>Stateless and thread-safe.
@@ -27,11 +28,37 @@ public final class EntryCodec {
 
     public static final byte BARRIER = 0;
     public static final byte BINLOG = 1;
+    public static final byte PURGE = 2;
 
     private EntryCodec() {}
 
     public static byte[] barrier(long term) {
         return java.nio.ByteBuffer.allocate(1 + Long.BYTES).put(BARRIER).putLong(term).array();
+    }
+
+    public static byte[] purge(String firstKept) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(PURGE);
+            out.writeUTF(firstKept);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The first file kept by a PURGE entry. */
+    public static String purgedTo(byte[] data, int offset, int length) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, offset, length));
+            byte kind = in.readByte();
+            if (kind != PURGE) {
+                throw new IllegalArgumentException("Not a purge entry: kind " + kind);
+            }
+            return in.readUTF();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("A Raft entry cannot be decoded: " + e.getMessage(), e);
+        }
     }
 
     public static byte[] binlog(List<Chunk> chunks) {

@@ -8,13 +8,17 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import kingbus.store.AppendResult;
 import kingbus.store.BinlogStore;
 import org.jgroups.Address;
+import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
+import org.jgroups.Message;
+import org.jgroups.Receiver;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.Role;
 import org.jgroups.raft.RaftHandle;
@@ -84,6 +88,7 @@ public final class RaftNode implements AutoCloseable {
     private final Settings settings;
     private final BinlogStore store;
     private final List<Consumer<Role>> roleListeners = new CopyOnWriteArrayList<>();
+    private final List<BiConsumer<String, byte[]>> broadcastListeners = new CopyOnWriteArrayList<>();
     private volatile JChannel channel;
     private volatile RaftHandle raft;
     private volatile LeaderCommitTracker commitTracker;
@@ -109,6 +114,12 @@ public final class RaftNode implements AutoCloseable {
         this.channel = ch;
         this.raft = handle;
         this.commitTracker = tracker;
+        ch.setReceiver(new Receiver() {
+            @Override
+            public void receive(Message msg) {
+                onBroadcast(msg);
+            }
+        });
         ch.connect(CLUSTER_NAME);
         LOG.info(() -> "Joined Raft group " + memberIds() + " as " + settings.nodeId() + " on "
                 + settings.self().host() + ":" + settings.self().port());
@@ -167,6 +178,47 @@ public final class RaftNode implements AutoCloseable {
     BoundedResendRaft protocol() {
         RaftHandle handle = raft;
         return handle == null ? null : (BoundedResendRaft) handle.raft();
+    }
+
+    /**
+     * Sends a small message, outside the Raft log, to every member this node can reach (itself too),
+     * best effort: for state that is refreshed all the time (e.g. which files replicas read), never for
+     * anything that must be agreed on.
+     */
+    public void broadcast(byte[] payload) {
+        JChannel ch = channel;
+        if (ch == null || !ch.isConnected()) {
+            return;
+        }
+        byte[] id = settings.nodeId().getBytes(StandardCharsets.UTF_8);
+        byte[] message = java.nio.ByteBuffer.allocate(Short.BYTES + id.length + payload.length)
+                .putShort((short) id.length).put(id).put(payload).array();
+        try {
+            ch.send(new BytesMessage(null, message));
+        } catch (Exception e) {
+            LOG.fine(() -> "A broadcast was not sent: " + e);
+        }
+    }
+
+    /** Called, on a JGroups thread, with the sender's Raft id and the payload of every {@link #broadcast}. */
+    public void addBroadcastListener(BiConsumer<String, byte[]> listener) {
+        broadcastListeners.add(listener);
+    }
+
+    private void onBroadcast(Message msg) {
+        try {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(msg.getArray(), msg.getOffset(), msg.getLength());
+            byte[] id = new byte[buffer.getShort()];
+            buffer.get(id);
+            byte[] payload = new byte[buffer.remaining()];
+            buffer.get(payload);
+            String sender = new String(id, StandardCharsets.UTF_8);
+            for (BiConsumer<String, byte[]> listener : broadcastListeners) {
+                listener.accept(sender, payload);
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("Ignoring a malformed broadcast from " + msg.getSrc() + ": " + e);
+        }
     }
 
     /** Called with the new role whenever this node's role changes. */

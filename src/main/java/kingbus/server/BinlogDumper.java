@@ -81,6 +81,8 @@ final class BinlogDumper {
     private final long serverId;
     private final boolean deprecateEof;
     private final BooleanSupplier stopped;
+    /** Who reads, for a purge held back by this dump. */
+    private final String reader;
     /** The replica set @master_binlog_checksum: it takes events as stored, with their checksums. */
     private final boolean checksumAware;
     private final long heartbeatMillis;
@@ -114,8 +116,9 @@ final class BinlogDumper {
     private long pendingBytes;
 
     BinlogDumper(MysqlServer server, PacketIO io, BinlogDumpCommand command, Map<String, String> variables,
-            boolean deprecateEof, BooleanSupplier stopped) {
+            boolean deprecateEof, BooleanSupplier stopped, String reader) {
         this.server = server;
+        this.reader = reader;
         this.store = server.store();
         this.io = io;
         this.command = command;
@@ -307,9 +310,10 @@ final class BinlogDumper {
             }
         }
         throw new BinlogUnavailableException("Could not find GTID state requested by slave in any binlog files. "
-                + "Probably the slave state is too old and required binlog files have been purged: the replica's "
-                + "position is '" + position + "', Kingbus's oldest file " + files.get(0).name() + " starts after '"
-                + files.get(0).startState() + "'");
+                + "Probably the slave state is too old and required binlog files have been purged: the replica "
+                + "asks to continue after '" + position + "', but the binlog up to GTID state '"
+                + files.get(0).startState() + "' is purged (or was never held): that is the GTID_LIST of "
+                + files.get(0).name() + ", the first file Kingbus holds");
     }
 
     /**
@@ -348,7 +352,7 @@ final class BinlogDumper {
     private EventCursor openAt(BinlogFile file, long position) throws IOException {
         EventCursor cursor;
         try {
-            cursor = store.open(file.name(), position);
+            cursor = store.open(file.name(), position, reader);
         } catch (BinlogUnavailableException e) {
             throw new BinlogUnavailableException(e.getMessage() + "; the first event '" + file.name() + "' at "
                     + position);

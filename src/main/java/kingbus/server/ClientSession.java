@@ -273,7 +273,7 @@ final class ClientSession {
         }
         try {
             new BinlogDumper(server, io, command, userVariables, deprecateEof,
-                    () -> server.isClosing() || socket.isClosed()).run();
+                    () -> server.isClosing() || socket.isClosed(), describeReplica(command) + " from " + peer()).run();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -337,6 +337,11 @@ final class ClientSession {
 
     void sendError(PacketIO io, ErrorCode code, String message) throws IOException {
         send(io, Packets.error(code, message));
+    }
+
+    /** The user this session logged in as. */
+    String user() {
+        return user;
     }
 
     Map<String, String> userVariables() {

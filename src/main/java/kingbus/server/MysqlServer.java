@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import kingbus.store.BinlogReader;
+import kingbus.store.BinlogPurger;
 
 /**
  * The downstream side of a node: a MySQL-protocol listener that replicas and binlog readers
@@ -42,6 +43,7 @@ public final class MysqlServer implements AutoCloseable {
 
     private final ServerSettings settings;
     private final BinlogReader store;
+    private final BinlogPurger purger;
     private final ThreadFactory threads;
     private final Map<ClientSession, Thread> sessions = new ConcurrentHashMap<>();
     private final AtomicInteger connectionIds = new AtomicInteger();
@@ -55,9 +57,20 @@ public final class MysqlServer implements AutoCloseable {
     private Thread acceptor;
 
     public MysqlServer(ServerSettings settings, BinlogReader store, ThreadFactory threads) {
+        this(settings, store, null, threads);
+    }
+
+    /** A server whose admin user may purge binlog files through {@code purger} (null: PURGE is refused). */
+    public MysqlServer(ServerSettings settings, BinlogReader store, BinlogPurger purger, ThreadFactory threads) {
         this.settings = settings;
         this.store = store;
+        this.purger = purger;
         this.threads = threads;
+    }
+
+    /** What PURGE BINARY LOGS goes through, if this node can purge. */
+    java.util.Optional<BinlogPurger> purger() {
+        return java.util.Optional.ofNullable(purger);
     }
 
     /** Binds and starts accepting connections. */

@@ -17,6 +17,9 @@ import kingbus.protocol.packet.ErrorCode;
 import kingbus.protocol.packet.Packets;
 import kingbus.protocol.packet.ResultSetWriter;
 import kingbus.store.BinlogFile;
+import kingbus.store.BinlogPurger;
+import kingbus.store.PurgePlan;
+import kingbus.store.PurgeRequest;
 import kingbus.store.BinlogUnavailableException;
 import kingbus.store.EventCursor;
 import kingbus.store.StoredEvent;
@@ -35,6 +38,11 @@ final class QueryResponder {
     /** Leading comments such as {@code /* mysql-connector-java ... *}{@code /} and trailing semicolons. */
     private static final Pattern LEADING_COMMENT = Pattern.compile("^\\s*/\\*.*?\\*/\\s*", Pattern.DOTALL);
 
+    private static final Pattern SHOW_WARNINGS = Pattern.compile("SHOW\\s+WARNINGS", FLAGS);
+    /** The literal PURGE BINARY LOGS BEFORE accepts: a quoted DATETIME, fractions of a second allowed. */
+    private static final Pattern DATETIME_LITERAL =
+            Pattern.compile("'(\\d{4}-\\d{2}-\\d{2})(?:[ T](\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,6})?)?))?'");
+
     private static final Pattern TRAILING_LIMIT = Pattern.compile("(?i)^(SELECT\\s.*?)\\s+LIMIT\\s+1$", FLAGS);
 
     /** One statement form and how to answer it. */
@@ -48,6 +56,8 @@ final class QueryResponder {
     private final MysqlServer server;
     private final ClientSession session;
     private final List<Rule> rules = new ArrayList<>();
+    /** The warnings of the last statement (Level, Code, Message), for SHOW WARNINGS. */
+    private final List<String[]> warnings = new ArrayList<>();
 
     QueryResponder(MysqlServer server, ClientSession session) {
         this.server = server;
@@ -62,6 +72,9 @@ final class QueryResponder {
         rule("SHOW\\s+BINARY\\s+LOG\\s+STATUS", this::showMasterStatus);
         rule("SHOW\\s+(?:BINARY|MASTER)\\s+LOGS", this::showBinaryLogs);
         rule("SHOW\\s+(?:SLAVE|REPLICA)\\s+HOSTS", this::showSlaveHosts);
+        rule("SHOW\\s+WARNINGS", this::showWarnings);
+        rule("PURGE\\s+(?:BINARY|MASTER)\\s+LOGS\\s+TO\\s+'([^']*)'", this::purgeTo);
+        rule("PURGE\\s+(?:BINARY|MASTER)\\s+LOGS\\s+BEFORE\\s+(.*)", this::purgeBefore);
         rule("SELECT\\s+((?:@@?[\\w.]+\\s*(?:AS\\s+\\w+\\s*)?,?\\s*)+)", this::selectVariables);
         rule("SELECT\\s+(-?\\d+)", (io, m) -> single(io, m.group(1), m.group(1)));
     }
@@ -77,6 +90,9 @@ final class QueryResponder {
         }
         // `select @@version_comment limit 1` (the mariadb client): one row is all Kingbus ever answers.
         sql = TRAILING_LIMIT.matcher(sql).replaceFirst("$1");
+        if (!SHOW_WARNINGS.matcher(sql).matches()) {
+            warnings.clear(); // as in MariaDB: each statement but SHOW WARNINGS starts a new list
+        }
         for (Rule rule : rules) {
             Matcher match = rule.pattern().matcher(sql);
             if (match.matches()) {
@@ -246,6 +262,74 @@ final class QueryResponder {
             }
         }
         session.sendAll(io, result.packets(session.deprecateEof()));
+    }
+
+    private void showWarnings(PacketIO io, Matcher match) throws IOException {
+        ResultSetWriter result = ResultSetWriter.of("Level", "Code", "Message");
+        for (String[] warning : warnings) {
+            result.row(warning);
+        }
+        session.sendAll(io, result.packets(session.deprecateEof()));
+    }
+
+    // ---------------------------------------------------------------- PURGE BINARY LOGS
+
+    private void purgeTo(PacketIO io, Matcher match) throws IOException {
+        purge(io, new PurgeRequest.To(match.group(1)));
+    }
+
+    /**
+     * {@code PURGE BINARY LOGS BEFORE 'YYYY-MM-DD hh:mm:ss'}, read in the JVM's time zone (a MariaDB
+     * master reads it in the session's, which is the system's unless set). Only a quoted literal is
+     * understood, not an expression such as {@code NOW() - INTERVAL 3 DAY}.
+     */
+    private void purgeBefore(PacketIO io, Matcher match) throws IOException {
+        Matcher literal = DATETIME_LITERAL.matcher(match.group(1).trim());
+        java.time.Instant time;
+        try {
+            if (!literal.matches()) {
+                throw new java.time.DateTimeException("not a quoted datetime literal");
+            }
+            java.time.LocalDate date = java.time.LocalDate.parse(literal.group(1));
+            java.time.LocalTime clock = literal.group(2) == null ? java.time.LocalTime.MIDNIGHT
+                    : java.time.LocalTime.parse(literal.group(2));
+            time = date.atTime(clock).atZone(java.time.ZoneId.systemDefault()).toInstant();
+        } catch (java.time.DateTimeException e) {
+            session.sendError(io, ErrorCode.ER_WRONG_ARGUMENTS, "Incorrect arguments to PURGE LOGS BEFORE: Kingbus"
+                    + " takes a quoted 'YYYY-MM-DD hh:mm:ss' in time zone " + java.time.ZoneId.systemDefault()
+                    + ", not " + abbreviate(match.group(1)));
+            return;
+        }
+        purge(io, new PurgeRequest.Before(time));
+    }
+
+    private void purge(PacketIO io, PurgeRequest request) throws IOException {
+        if (!session.user().equals(server.settings().adminUser())) {
+            session.sendError(io, ErrorCode.ER_SPECIFIC_ACCESS_DENIED_ERROR, "Access denied; you need (at least one of)"
+                    + " the SUPER, BINLOG ADMIN privilege(s) for this operation: on Kingbus, log in as the admin user ('"
+                    + server.settings().adminUser() + "') to purge");
+            return;
+        }
+        Optional<BinlogPurger> purger = server.purger();
+        if (purger.isEmpty()) {
+            session.sendError(io, ErrorCode.ER_NOT_SUPPORTED_YET, "This Kingbus node cannot purge binlog files");
+            return;
+        }
+        PurgePlan plan;
+        try {
+            plan = purger.get().purge(request);
+        } catch (IllegalArgumentException e) {
+            LOG.warning("Refused a purge from connection " + session.connectionId() + ": " + e.getMessage());
+            session.sendError(io, ErrorCode.ER_UNKNOWN_TARGET_BINLOG, e.getMessage());
+            return;
+        } catch (IllegalStateException e) {
+            LOG.warning("A purge from connection " + session.connectionId() + " failed: " + e.getMessage());
+            session.sendError(io, ErrorCode.ER_UNKNOWN_ERROR, e.getMessage());
+            return;
+        }
+        plan.heldBackMessage().ifPresent(message -> warnings.add(new String[] {"Warning",
+                String.valueOf(ErrorCode.ER_WARN_PURGE_LOG_IN_USE.code()), message}));
+        session.send(io, Packets.ok(warnings.size()));
     }
 
     // ---------------------------------------------------------------- binlog_gtid_pos

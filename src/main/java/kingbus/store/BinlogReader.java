@@ -29,6 +29,14 @@ public interface BinlogReader {
      */
     EventCursor open(String file, long position);
 
+    /**
+     * As {@link #open(String, long)}, naming the reader (e.g. a replica's server id and address): while
+     * the cursor is open, a purge does not remove the file it is in and names this reader.
+     */
+    default EventCursor open(String file, long position, String reader) {
+        return open(file, position);
+    }
+
     /** A counter that increases with every committed change; pass it to {@link #awaitCommit}. */
     long commitVersion();
 

@@ -11,6 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -34,8 +38,8 @@ import org.infinispan.persistence.sifs.configuration.SoftIndexFileStoreConfigura
  * One cache, {@value #CACHE_NAME}, two kinds of key:
  * <pre>
  *   Long segmentId  -> segment:  int fileOrdinal | long startPosition | int crc32c | byte[] events (whole, raw)
- *   "state"         -> state:    int version(2) | long nextSegmentId | utf gtidState | int fileCount
- *                                | FileMeta of the newest file | int crc32c
+ *   "state"         -> state:    int version(3) | long nextSegmentId | utf gtidState | int fileCount
+ *                                | int firstOrdinal | FileMeta of the newest file | int crc32c
  *   "file/" ordinal -> FileMeta of an older file (written once, when the next file starts) | int crc32c
  *   FileMeta:                    int ordinal | utf name | long firstPosition | long endPosition
  *                                | bool rotated | int fdeLength (-1 = none) | byte[] fde
@@ -52,6 +56,18 @@ import org.infinispan.persistence.sifs.configuration.SoftIndexFileStoreConfigura
  * segments first and the state record last; a crash in between leaves segments beyond
  * {@code nextSegmentId}, which are invisible and overwritten when the entry is applied again. Appends
  * are idempotent by position: a chunk the store already holds is skipped ({@link AppendResult#DUPLICATE}).
+ *
+ * <h2>Purge</h2>
+ * {@link #purgeTo} drops whole files from the front: the state record moves {@code firstOrdinal}
+ * first (from then on the files are gone for readers), then a background thread removes their
+ * segments and, last, their file records; a restart finishes a removal a crash interrupted
+ * ({@code "file/" ordinal} records below {@code firstOrdinal} are left-overs). Format 2 stores
+ * (no {@code firstOrdinal}) are read as never purged.
+ *
+ * <h2>Readers</h2>
+ * Every open cursor is registered with the name of its reader and the file it is in
+ * ({@link #readers()}), so a purge can be held back by a replica still reading a file, as on
+ * a MariaDB master.
  *
  * <h2>Damage</h2>
  * Opening checks the state and every file record, and the newest segments up to a byte budget;
@@ -71,7 +87,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     static final String CACHE_NAME = "binlog";
     private static final String STATE_KEY = "state";
     private static final String FILE_KEY_PREFIX = "file/";
-    private static final int STATE_FORMAT_VERSION = 2;
+    private static final int STATE_FORMAT_VERSION = 3;
+    /** The oldest format read: format 2 has no first ordinal (nothing was ever purged). */
+    private static final int OLDEST_READABLE_FORMAT = 2;
     /** Written next to the data when damage is found, so a restart refuses the store too. */
     static final String DAMAGE_MARKER = "DAMAGED";
 
@@ -82,6 +100,14 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private final ReentrantLock appendLock = new ReentrantLock();
     private final Condition appended = appendLock.newCondition();
     private final AtomicLong bytesAppended = new AtomicLong();
+    /** Open cursors, so a purge can tell which files are being read and by whom. */
+    private final Set<Cursor> cursors = ConcurrentHashMap.newKeySet();
+    /** Removes the segments and records of purged files, oldest first, off the Raft apply thread. */
+    private final ExecutorService remover = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "kingbus-purge-remover");
+        thread.setDaemon(true);
+        return thread;
+    });
     private volatile View view;
     private volatile boolean closed;
     private volatile StoreCorruptException damage;
@@ -158,6 +184,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             }
             store.logDamage = true;
             store.checkedAtOpenFrom = from;
+            store.finishInterruptedRemoval();
             LOG.info(() -> "Binlog store opened at " + root + ": " + view.files.size() + " file(s), GTID state '"
                     + view.gtidState + "'; segments from " + from + " of " + view.nextSegmentId + " checked");
             return store;
@@ -237,6 +264,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     }
                 } catch (StoreCorruptException e) {
                     return false;
+                } catch (BinlogPurgedException e) {
+                    break; // purged while being checked: nothing left to check in this file
                 }
             }
         }
@@ -336,7 +365,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     if (last != null) {
                         finishedFiles.add(last);
                     }
-                    target = new FileMeta(files.size(), chunk.file(), chunk.startPosition(), chunk.startPosition(),
+                    target = new FileMeta(current.firstOrdinal + files.size(), chunk.file(), chunk.startPosition(),
+                            chunk.startPosition(),
                             false, null, state, nextSegment, -1);
                     files.add(target);
                 }
@@ -344,7 +374,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 for (MariadbGtid gtid : scan.gtids()) {
                     state = state.with(gtid);
                 }
-                files.set(updated.ordinal, updated);
+                files.set(updated.ordinal - current.firstOrdinal, updated);
                 segmentKeys.add(nextSegment);
                 segmentValues.add(encodeSegment(updated.ordinal, chunk));
                 nextSegment++;
@@ -358,9 +388,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 cache.put(segmentKeys.get(i), segmentValues.get(i));
             }
             for (FileMeta finished : finishedFiles) {
-                cache.put(FILE_KEY_PREFIX + finished.ordinal, withChecksum(files.get(finished.ordinal).encode()));
+                cache.put(FILE_KEY_PREFIX + finished.ordinal,
+                        withChecksum(files.get(finished.ordinal - current.firstOrdinal).encode()));
             }
-            View next = new View(List.copyOf(files), nextSegment, state, current.version + 1);
+            View next = new View(List.copyOf(files), current.firstOrdinal, nextSegment, state, current.version + 1);
             cache.put(STATE_KEY, next.encodeState());
             view = next;
             bytesAppended.addAndGet(bytes);
@@ -369,6 +400,111 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         } finally {
             appendLock.unlock();
         }
+    }
+
+    /**
+     * Drops every file before {@code firstKept}: a committed purge, applied by every node at the same
+     * point of the Raft log, so all agree on the first file kept. The newest file is never dropped
+     * (name it to drop everything before it).
+     *
+     * @return {@link AppendResult#APPENDED} when files were dropped, {@link AppendResult#DUPLICATE}
+     *     when {@code firstKept} already is the first file, {@link AppendResult#REJECTED} when it is not held
+     */
+    public AppendResult purgeTo(String firstKept) {
+        List<FileMeta> dropped;
+        View next;
+        appendLock.lock();
+        try {
+            if (closed) {
+                throw new BinlogUnavailableException("The binlog store is closed");
+            }
+            View current = view;
+            int index = -1;
+            for (int i = 0; i < current.files.size(); i++) {
+                if (current.files.get(i).name.equals(firstKept)) {
+                    index = i;
+                }
+            }
+            if (index < 0) {
+                LOG.warning("Not purging to binlog file '" + firstKept + "': Kingbus does not hold it ("
+                        + describeFiles(current) + ")");
+                return AppendResult.REJECTED;
+            }
+            if (index == 0) {
+                return AppendResult.DUPLICATE;
+            }
+            dropped = List.copyOf(current.files.subList(0, index));
+            next = new View(List.copyOf(current.files.subList(index, current.files.size())),
+                    current.firstOrdinal + index, current.nextSegmentId, current.gtidState, current.version + 1);
+            cache.put(STATE_KEY, next.encodeState());
+            view = next;
+            appended.signalAll();
+        } finally {
+            appendLock.unlock();
+        }
+        FileMeta kept = next.files.get(0);
+        LOG.info(() -> "Purged binlog files " + dropped.get(0).name + " to " + dropped.get(dropped.size() - 1).name
+                + "; the first file kept is " + kept.name + ", which starts after GTID state '" + kept.startState
+                + "'");
+        removeInBackground(dropped);
+        return AppendResult.APPENDED;
+    }
+
+    /** Removes purged files' segments, then their records, on the remover thread. */
+    private void removeInBackground(List<FileMeta> dropped) {
+        try {
+            remover.execute(() -> {
+                for (FileMeta file : dropped) {
+                    for (long id = file.firstSegment; id <= file.lastSegment; id++) {
+                        if (closed) {
+                            return; // the next start finishes it
+                        }
+                        cache.remove(id);
+                    }
+                    cache.remove(FILE_KEY_PREFIX + file.ordinal);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing: the next start finishes the removal
+        }
+    }
+
+    /**
+     * A crash between a purge's state record and the end of its removal leaves file records below
+     * the first ordinal (removed last, oldest first, so they are contiguous): remove them now.
+     */
+    private void finishInterruptedRemoval() {
+        View current = view;
+        List<FileMeta> leftOver = new ArrayList<>();
+        for (int ordinal = current.firstOrdinal - 1; ordinal >= 0; ordinal--) {
+            byte[] value = cache.get(FILE_KEY_PREFIX + ordinal);
+            if (value == null) {
+                break;
+            }
+            try {
+                byte[] meta = checkedRecord(value, "the record of purged binlog file #" + ordinal);
+                leftOver.add(0, FileMeta.decode(new DataInputStream(new ByteArrayInputStream(meta))));
+            } catch (IOException | RuntimeException e) {
+                LOG.warning("Cannot read the record of purged binlog file #" + ordinal + " (" + e
+                        + "); its segments stay on disk unused");
+                break;
+            }
+        }
+        if (!leftOver.isEmpty()) {
+            LOG.info(() -> "Finishing the removal of " + leftOver.size() + " purged binlog file(s), from "
+                    + leftOver.get(0).name);
+            removeInBackground(leftOver);
+        }
+    }
+
+    /** Who is reading which file now: one entry per open cursor. */
+    public List<ActiveReader> readers() {
+        return cursors.stream().map(c -> new ActiveReader(c.reader, c.fileName)).toList();
+    }
+
+    /** Bytes of events held in the kept files (their sizes less the 4-byte header of each whole file). */
+    public long bytesHeld() {
+        return view.files.stream().mapToLong(f -> f.endPosition - f.firstPosition).sum();
     }
 
     /** The newest file and its end position, if any: where the upstream should continue. */
@@ -432,13 +568,18 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
     @Override
     public EventCursor open(String file, long position) {
+        return open(file, position, "an unnamed reader");
+    }
+
+    @Override
+    public EventCursor open(String file, long position, String reader) {
         ensureOpen();
         View current = view;
         FileMeta meta = current.files.stream().filter(f -> f.name.equals(file)).findFirst()
                 .orElseThrow(() -> new BinlogUnavailableException("Could not find binlog file '" + file
                         + "': Kingbus holds " + describeFiles(current)));
         if (position == meta.endPosition) {
-            return new Cursor(meta.lastSegment < 0 ? meta.firstSegment : meta.lastSegment + 1, 0);
+            return new Cursor(meta.lastSegment < 0 ? meta.firstSegment : meta.lastSegment + 1, 0, meta.name, reader);
         }
         if (position < meta.firstPosition || position > meta.endPosition) {
             throw new BinlogUnavailableException("Position " + position + " is outside binlog file '" + file
@@ -457,7 +598,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             throw new BinlogUnavailableException("Position " + position + " in binlog file '" + file
                     + "' is not the start of an event");
         }
-        return new Cursor(low, offset);
+        return new Cursor(low, offset, meta.name, reader);
     }
 
     /** The last segment of {@code file} that starts at or before {@code position}. */
@@ -489,6 +630,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     : "Binlog segment " + id + " could not be read: " + e);
         }
         if (value == null) {
+            if (id < view.firstKeptSegment()) {
+                throw new BinlogPurgedException("The binlog file being read was purged (Kingbus now holds "
+                        + describeFiles(view) + ")");
+            }
             throw corrupt("segment " + id + " " + describeSegment(id) + " is missing");
         }
         if (value.length < Segment.HEADER_LENGTH || Segment.storedChecksum(value) != Segment.checksum(value)) {
@@ -534,21 +679,28 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         } finally {
             appendLock.unlock();
         }
+        remover.shutdownNow();
         manager.stop();
         LOG.info("Binlog store closed");
     }
 
     // ---------------------------------------------------------------- cursor
 
-    /** Walks segments in id order; one per dump session, not thread-safe. */
+    /** Walks segments in id order; one per dump session, not thread-safe (except its reader and file name). */
     private final class Cursor implements EventCursor {
+        private final String reader;
         private long segmentId;
         private int offset;
         private Segment loaded;
+        /** The file this cursor is in, for {@link #readers()}. */
+        private volatile String fileName;
 
-        Cursor(long segmentId, int offset) {
+        Cursor(long segmentId, int offset, String fileName, String reader) {
             this.segmentId = segmentId;
             this.offset = offset;
+            this.fileName = fileName;
+            this.reader = reader;
+            cursors.add(this);
         }
 
         @Override
@@ -561,6 +713,12 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 }
                 if (loaded == null || loaded.id != segmentId) {
                     loaded = readSegment(segmentId);
+                    FileMeta file = current.fileAt(loaded.fileOrdinal);
+                    if (file == null) {
+                        throw new BinlogPurgedException("The binlog file being read was purged (Kingbus now holds "
+                                + describeFiles(current) + ")");
+                    }
+                    fileName = file.name;
                 }
                 if (offset >= loaded.eventsLength()) {
                     segmentId++;
@@ -571,7 +729,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 int size = EventScan.eventSize(loaded.bytes, start);
                 byte[] event = new byte[size];
                 System.arraycopy(loaded.bytes, start, event, 0, size);
-                StoredEvent stored = new StoredEvent(current.files.get(loaded.fileOrdinal).name,
+                StoredEvent stored = new StoredEvent(fileName,
                         loaded.startPosition + offset, event);
                 offset += size;
                 return stored;
@@ -581,6 +739,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         @Override
         public void close() {
             loaded = null;
+            cursors.remove(this);
         }
     }
 
@@ -642,7 +801,18 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     }
 
     /** The published, immutable state readers work from. */
-    private record View(List<FileMeta> files, long nextSegmentId, GtidList gtidState, long version) {
+    private record View(List<FileMeta> files, int firstOrdinal, long nextSegmentId, GtidList gtidState, long version) {
+
+        /** The kept file with that ordinal, or null when it was purged. */
+        FileMeta fileAt(int ordinal) {
+            return ordinal < firstOrdinal ? null : files.get(ordinal - firstOrdinal);
+        }
+
+        /** Segments below this id belong to purged files. */
+        long firstKeptSegment() {
+            return files.isEmpty() ? 0 : files.get(0).firstSegment;
+        }
+
         byte[] encodeState() {
             try {
                 ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -650,7 +820,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 out.writeInt(STATE_FORMAT_VERSION);
                 out.writeLong(nextSegmentId);
                 out.writeUTF(gtidState.toString());
-                out.writeInt(files.size());
+                out.writeInt(firstOrdinal + files.size());
+                out.writeInt(firstOrdinal);
                 if (!files.isEmpty()) {
                     out.write(files.get(files.size() - 1).encode());
                 }
@@ -664,9 +835,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private static View load(Cache<Object, byte[]> cache) throws IOException {
         byte[] stored = cache.get(STATE_KEY);
         if (stored == null) {
-            return new View(List.of(), 0, GtidList.EMPTY, 0);
+            return new View(List.of(), 0, 0, GtidList.EMPTY, 0);
         }
-        if (stored.length >= Integer.BYTES && java.nio.ByteBuffer.wrap(stored).getInt() < STATE_FORMAT_VERSION) {
+        if (stored.length >= Integer.BYTES && java.nio.ByteBuffer.wrap(stored).getInt() < OLDEST_READABLE_FORMAT) {
             throw new StoreFormatException("The binlog store was written in format "
                     + java.nio.ByteBuffer.wrap(stored).getInt() + " by an older Kingbus; this one reads format "
                     + STATE_FORMAT_VERSION + " only (there is no migration before the first release): move this"
@@ -676,15 +847,20 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
             int format = in.readInt();
-            if (format != STATE_FORMAT_VERSION) {
+            if (format < OLDEST_READABLE_FORMAT || format > STATE_FORMAT_VERSION) {
                 throw new StoreCorruptException("the state record has format " + format + ", expected "
-                        + STATE_FORMAT_VERSION);
+                        + OLDEST_READABLE_FORMAT + " to " + STATE_FORMAT_VERSION);
             }
             long nextSegment = in.readLong();
             GtidList gtids = GtidList.parse(in.readUTF());
             int fileCount = in.readInt();
-            List<FileMeta> files = new ArrayList<>(fileCount);
-            for (int ordinal = 0; ordinal < fileCount - 1; ordinal++) {
+            int firstOrdinal = format >= 3 ? in.readInt() : 0;
+            if (firstOrdinal < 0 || (firstOrdinal >= fileCount && fileCount > 0)) {
+                throw new StoreCorruptException("the state record keeps files from #" + firstOrdinal + " of "
+                        + fileCount);
+            }
+            List<FileMeta> files = new ArrayList<>(fileCount - firstOrdinal);
+            for (int ordinal = firstOrdinal; ordinal < fileCount - 1; ordinal++) {
                 byte[] meta = cache.get(FILE_KEY_PREFIX + ordinal);
                 if (meta == null) {
                     throw new StoreCorruptException("the record of binlog file #" + ordinal + " is missing");
@@ -695,7 +871,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             if (fileCount > 0) {
                 files.add(FileMeta.decode(in));
             }
-            return new View(List.copyOf(files), nextSegment, gtids, 1);
+            return new View(List.copyOf(files), firstOrdinal, nextSegment, gtids, 1);
         } catch (IOException | IllegalArgumentException e) {
             throw new StoreCorruptException("the state record cannot be read: " + e.getMessage(), e);
         }

@@ -36,6 +36,28 @@ class KingbusConfigTest {
     }
 
     @Test
+    void retentionSizesAndAgesReadLikeMariadbOptions() {
+        KingbusConfig config = new KingbusConfig(configOf(Map.of("kingbus.binlog.retention.size", "50GB",
+                "kingbus.binlog.retention.age", "7d", "kingbus.binlog.retention.check-seconds", "5")));
+        assertThat(config.problems()).isEmpty();
+        assertThat(config.retentionMaxBytes()).isEqualTo(50L << 30);
+        assertThat(config.retentionMaxAge()).isEqualTo(java.time.Duration.ofDays(7));
+        assertThat(config.retentionCheckInterval()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(KingbusConfig.parseSize("512m")).isEqualTo(512L << 20);
+        assertThat(KingbusConfig.parseSize("1024")).isEqualTo(1024);
+        assertThat(KingbusConfig.parseAge("90s")).isEqualTo(java.time.Duration.ofSeconds(90));
+        assertThat(KingbusConfig.parseAge("12h")).isEqualTo(java.time.Duration.ofHours(12));
+        KingbusConfig defaults = new KingbusConfig(configOf(Map.of()));
+        assertThat(defaults.retentionMaxBytes()).as("no limit by default").isZero();
+        assertThat(defaults.retentionMaxAge()).isZero();
+        KingbusConfig bad = new KingbusConfig(configOf(Map.of("kingbus.binlog.retention.size", "lots",
+                "kingbus.binlog.retention.age", "7 weeks")));
+        assertThat(bad.problems()).hasSize(2).allSatisfy(p -> assertThat(p).startsWith("kingbus.binlog.retention."))
+                .anySatisfy(p -> assertThat(p).contains("'lots' is not a size"))
+                .anySatisfy(p -> assertThat(p).contains("'7 weeks' is not an age"));
+    }
+
+    @Test
     void malformedMemberIsExplained() {
         KingbusConfig config = new KingbusConfig(configOf(Map.of("kingbus.raft.members", "n1-127.0.0.1")));
         assertThat(config.problems()).containsExactly(

@@ -129,6 +129,55 @@ class BinlogStoreTest {
         }
     }
 
+    private Chunk chunkOf(String file, int from, int to) {
+        return new Chunk(file, position(from), FixtureEvents.concat(events, from, to));
+    }
+
+    @Test
+    void purgeDropsTheOlderFilesForEveryReaderAndSurvivesReopen() throws Exception {
+        String second = "mysql-bin.000002";
+        String third = "mysql-bin.000003";
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            store.append(List.of(chunk(0, 10)));
+            store.append(List.of(chunkOf(second, 0, 10)));
+            store.append(List.of(chunkOf(third, 0, 5)));
+            EventCursor reading = store.open(FILE, 4, "replica 7");
+            assertThat(store.readers()).containsExactly(new ActiveReader("replica 7", FILE));
+            long bytesBefore = store.bytesHeld();
+
+            assertThat(store.purgeTo(second)).isEqualTo(AppendResult.APPENDED);
+            assertThat(store.files()).extracting(BinlogFile::name).containsExactly(second, third);
+            assertThat(store.bytesHeld()).as("event bytes").isEqualTo(bytesBefore - (position(10) - 4));
+            assertThatThrownBy(reading::next).isInstanceOf(BinlogPurgedException.class)
+                    .hasMessageContaining("purged").hasMessageContaining(second);
+            reading.close();
+            assertThat(store.readers()).isEmpty();
+            assertThat(store.purgeTo(second)).isEqualTo(AppendResult.DUPLICATE);
+            assertThat(store.purgeTo("mysql-bin.000009")).isEqualTo(AppendResult.REJECTED);
+            assertThat(store.purgeTo(FILE)).as("a purged file is not held").isEqualTo(AppendResult.REJECTED);
+            assertThatThrownBy(() -> store.open(FILE, 4)).isInstanceOf(BinlogUnavailableException.class);
+            // Appending goes on after a purge, in the newest file and in a new one.
+            assertThat(store.append(List.of(chunkOf(third, 5, 10)))).isEqualTo(AppendResult.APPENDED);
+            assertThat(store.append(List.of(chunkOf("mysql-bin.000004", 0, 3)))).isEqualTo(AppendResult.APPENDED);
+            assertThat(store.verifyAll()).isTrue();
+        }
+        try (BinlogStore reopened = BinlogStore.open(dir)) {
+            assertThat(reopened.files()).extracting(BinlogFile::name)
+                    .containsExactly(second, third, "mysql-bin.000004");
+            assertThat(readAll(reopened.open(second, 4))).hasSize(10 + 10 + 3);
+            assertThat(reopened.verifyAll()).isTrue();
+            assertThat(reopened.purgeTo("mysql-bin.000004")).isEqualTo(AppendResult.APPENDED);
+            assertThat(reopened.files()).extracting(BinlogFile::name).containsExactly("mysql-bin.000004");
+            assertThat(reopened.append(List.of(chunkOf("mysql-bin.000004", 3, 5)))).isEqualTo(AppendResult.APPENDED);
+        }
+        try (BinlogStore reopened = BinlogStore.open(dir)) {
+            assertThat(reopened.files()).extracting(BinlogFile::name).containsExactly("mysql-bin.000004");
+            List<byte[]> read = readAll(reopened.open("mysql-bin.000004", 4));
+            assertThat(read).hasSize(5);
+            assertThat(read.get(4)).isEqualTo(events.get(4));
+        }
+    }
+
     private static List<byte[]> readAll(EventCursor cursor) {
         List<byte[]> read = new ArrayList<>();
         for (StoredEvent event = cursor.next(); event != null; event = cursor.next()) {

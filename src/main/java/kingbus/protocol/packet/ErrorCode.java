@@ -14,6 +14,16 @@ public enum ErrorCode {
     ER_NET_PACKET_TOO_LARGE(1153, "08S01"),
     /** ER_NET_READ_ERROR: a malformed packet. */
     ER_NET_READ_ERROR(1158, "08S01"),
+    /** ER_UNKNOWN_ERROR: a failure without a more specific code. */
+    ER_UNKNOWN_ERROR(1105, "HY000"),
+    /** ER_WRONG_ARGUMENTS: e.g. a PURGE BINARY LOGS BEFORE value that is not a datetime. */
+    ER_WRONG_ARGUMENTS(1210, "HY000"),
+    /** ER_SPECIFIC_ACCESS_DENIED_ERROR: the statement needs a privilege the user lacks. */
+    ER_SPECIFIC_ACCESS_DENIED_ERROR(1227, "42000"),
+    /** ER_UNKNOWN_TARGET_BINLOG: PURGE BINARY LOGS TO a file that is not in the index. */
+    ER_UNKNOWN_TARGET_BINLOG(1373, "HY000"),
+    /** ER_WARN_PURGE_LOG_IN_USE: a purge stopped at a file a replica is reading (a warning). */
+    ER_WARN_PURGE_LOG_IN_USE(1867, "HY000"),
     /** ER_NOT_SUPPORTED_YET */
     ER_NOT_SUPPORTED_YET(1235, "42000"),
     /** ER_SECURE_TRANSPORT_REQUIRED: a plain-text login while TLS is required. */

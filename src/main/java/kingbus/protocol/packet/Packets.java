@@ -30,8 +30,13 @@ public final class Packets {
     private Packets() {}
 
     public static byte[] ok() {
-        return new PayloadWriter(7).int1(OK_HEADER).intLenenc(0).intLenenc(0).int2(SERVER_STATUS_AUTOCOMMIT).int2(0)
-                .toByteArray();
+        return ok(0);
+    }
+
+    /** An OK packet that tells the client there are {@code warnings} warnings (for SHOW WARNINGS). */
+    public static byte[] ok(int warnings) {
+        return new PayloadWriter(7).int1(OK_HEADER).intLenenc(0).intLenenc(0).int2(SERVER_STATUS_AUTOCOMMIT)
+                .int2(warnings).toByteArray();
     }
 
     /** The packet that ends a result set: EOF, or an OK with the 0xFE header under CLIENT_DEPRECATE_EOF. */
