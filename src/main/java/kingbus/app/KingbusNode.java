@@ -98,6 +98,12 @@ public class KingbusNode {
         raft = new RaftNode(new RaftNode.Settings(config.nodeName(), members,
                 config.dataDir().resolve(config.nodeName()).resolve("raft"), config.raftMaxLogBytes(),
                 config.raftMaxResendBytes()), store);
+        RaftNode.Member self = members.stream().filter(m -> m.id().equals(config.nodeName())).findFirst().orElseThrow();
+        String listenHost = config.mysqlHost();
+        String advertised = (listenHost.equals("0.0.0.0") || listenHost.equals("::") ? self.host() : listenHost) + ":"
+                + config.mysqlPort();
+        raft.snapshotFetcher(new SnapshotCatchUp(store, config.replicaUser(), config.replicaPassword(),
+                config.serverId(), config.raftMaxEntryBytes(), config.mysqlRequireTls(), threads), advertised);
         raft.addRoleListener(role -> executor.submit(this::onLeadershipChange));
         startRaft();
         purger = new PurgeCoordinator(raft, store, new PurgeCoordinator.Retention(config.retentionMaxBytes(),

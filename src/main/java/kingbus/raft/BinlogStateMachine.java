@@ -1,7 +1,9 @@
 package kingbus.raft;
 
 import java.io.DataInput;
+import java.io.EOFException;
 import java.io.DataOutput;
+import java.util.List;
 import java.util.logging.Logger;
 import kingbus.store.AppendResult;
 import kingbus.store.BinlogFile;
@@ -19,7 +21,11 @@ import org.jgroups.raft.StateMachine;
  *
  * <h2>Snapshots</h2>
  * The store is the state, and it is already durable; a snapshot is only a marker: the newest file
- * and its end position. Reading a snapshot checks that the local store holds at least that much.
+ * and its end position, the first file kept, and where the writer's MySQL listener is. Reading a
+ * snapshot checks that the local store holds at least that much; a store that is behind (a member
+ * that was down past the Raft log's truncation point) is brought up to it by a {@link
+ * SnapshotFetcher}, which streams the missing files from the writer, and then purged to the same
+ * first file.
  *
  * <h2>Thread safety</h2>
  * JGroups-raft calls {@code apply} from one thread, in log order; the store serialises appends.
@@ -34,9 +40,22 @@ public final class BinlogStateMachine implements StateMachine {
     private static final Logger LOG = Logger.getLogger(BinlogStateMachine.class.getName());
 
     private final BinlogStore store;
+    private final SnapshotFetcher fetcher;
+    private final String advertisedAddress;
 
+    /** A state machine that cannot catch up from a snapshot (tests). */
     public BinlogStateMachine(BinlogStore store) {
+        this(store, null, "");
+    }
+
+    /**
+     * @param fetcher brings the store up to a snapshot it is behind, or null to refuse such a snapshot
+     * @param advertisedAddress {@code host:port} of this node's MySQL listener, written into its snapshots
+     */
+    public BinlogStateMachine(BinlogStore store, SnapshotFetcher fetcher, String advertisedAddress) {
         this.store = store;
+        this.fetcher = fetcher;
+        this.advertisedAddress = advertisedAddress;
     }
 
     @Override
@@ -53,25 +72,56 @@ public final class BinlogStateMachine implements StateMachine {
         return serializeResponse ? new byte[] {(byte) result.ordinal()} : null;
     }
 
+    /** Writes: utf newest file | long its end | utf first file | utf writer's MySQL host:port. */
     @Override
     public void writeContentTo(DataOutput out) throws Exception {
         BinlogFile last = store.lastFile().orElse(null);
         out.writeUTF(last == null ? "" : last.name());
         out.writeLong(last == null ? 0 : last.endPosition());
+        List<BinlogFile> files = store.files();
+        out.writeUTF(files.isEmpty() ? "" : files.get(0).name());
+        out.writeUTF(advertisedAddress);
     }
 
     @Override
     public void readContentFrom(DataInput in) throws Exception {
         String file = in.readUTF();
         long end = in.readLong();
+        String first = "";
+        String source = "";
+        try {
+            first = in.readUTF();
+            source = in.readUTF();
+        } catch (EOFException e) {
+            // a snapshot written before these fields existed: newest file and end only
+        }
         if (file.isEmpty()) {
             return;
         }
-        BinlogFile held = store.file(file).orElse(null);
-        if (held == null || held.endPosition() < end) {
-            throw new IllegalStateException("The local binlog store is behind the Raft snapshot (" + file + ":" + end
-                    + "); it holds " + (held == null ? "no such file" : "up to " + held.endPosition())
-                    + ". Catching up from a snapshot is not supported yet: wipe this node's data dir to rejoin.");
+        if (!holds(file, end)) {
+            if (fetcher == null || source.isEmpty()) {
+                throw new IllegalStateException("The local binlog store is behind the Raft snapshot (" + file + ":"
+                        + end + ") and cannot fetch the rest (no source in the snapshot)");
+            }
+            SnapshotFetcher.Target target = new SnapshotFetcher.Target(first, file, end, source);
+            LOG.info(() -> "Behind the Raft snapshot (" + file + ":" + end + ", first file " + target.firstFile()
+                    + "): fetching the binlog this node lacks from " + target.source());
+            fetcher.fetch(target);
+            if (!holds(file, end)) {
+                throw new IllegalStateException("Fetching from " + source + " ended before " + file + ":" + end);
+            }
         }
+        if (!first.isEmpty() && store.file(first).isPresent()) {
+            store.purgeTo(first); // the purges the snapshot stands for; nothing when already there
+        }
+    }
+
+    /** True when the store holds {@code file} up to {@code end}, or a later file. */
+    private boolean holds(String file, long end) {
+        BinlogFile held = store.file(file).orElse(null);
+        if (held != null) {
+            return held.endPosition() >= end;
+        }
+        return store.lastFile().map(last -> last.name().compareTo(file) > 0).orElse(false);
     }
 }

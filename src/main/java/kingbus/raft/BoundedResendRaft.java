@@ -50,6 +50,10 @@ public class BoundedResendRaft extends RAFT {
     private volatile long largestResendBytes;
     private volatile LeaderCommitTracker commitGuard;
     private final Map<Address, InFlight> inFlight = new HashMap<>();
+    /** When a snapshot last went to a follower: installing one streams files and can take minutes. */
+    private final Map<Address, Long> snapshotSentNanos = new HashMap<>();
+    /** How often a follower behind the log's start is sent the snapshot again while it fetches. */
+    static final long SNAPSHOT_RESEND_MILLIS = 15_000;
 
     /** The catch-up batch a follower has not answered yet: its range, when and in which term it went. */
     private record InFlight(long firstIndex, long lastIndex, long sentNanos, long term) {
@@ -86,6 +90,17 @@ public class BoundedResendRaft extends RAFT {
     /** Sends nothing to a follower whose catch-up batch is in flight and not overdue; otherwise as {@code RAFT}. */
     @Override
     protected void sendAppendEntriesMessage(Address member, CommitTable.Entry entry) {
+        if (entry.nextIndex() < log().firstAppended()) {
+            // RAFT would send (and take) a snapshot on every pass; the follower is busy fetching files.
+            Long sent = snapshotSentNanos.get(member);
+            if (sent != null && System.nanoTime() - sent < SNAPSHOT_RESEND_MILLIS * 1_000_000L) {
+                return;
+            }
+            snapshotSentNanos.put(member, System.nanoTime());
+            inFlight.remove(member);
+            super.sendAppendEntriesMessage(member, entry);
+            return;
+        }
         InFlight batch = inFlight.get(member);
         if (batch != null && !answered(batch, entry) && !overdue(batch)) {
             return;

@@ -92,10 +92,22 @@ public final class RaftNode implements AutoCloseable {
     private volatile JChannel channel;
     private volatile RaftHandle raft;
     private volatile LeaderCommitTracker commitTracker;
+    private SnapshotFetcher snapshotFetcher;
+    private String advertisedAddress = "";
 
     public RaftNode(Settings settings, BinlogStore store) {
         this.settings = settings;
         this.store = store;
+    }
+
+    /**
+     * How this node catches up from a snapshot it is behind, and the {@code host:port} of its own
+     * MySQL listener that other members fetch from; call before {@link #start}.
+     */
+    public RaftNode snapshotFetcher(SnapshotFetcher fetcher, String advertisedAddress) {
+        this.snapshotFetcher = fetcher;
+        this.advertisedAddress = advertisedAddress;
+        return this;
     }
 
     /** Joins the group. Returns once the channel is connected; a leader may come later. */
@@ -105,7 +117,7 @@ public final class RaftNode implements AutoCloseable {
         ch.name(settings.nodeId());
         LeaderCommitTracker tracker = new LeaderCommitTracker();
         ch.getProtocolStack().insertProtocol(tracker, ProtocolStack.Position.BELOW, RAFT.class);
-        RaftHandle handle = new RaftHandle(ch, new BinlogStateMachine(store)).raftId(settings.nodeId());
+        RaftHandle handle = new RaftHandle(ch, new BinlogStateMachine(store, snapshotFetcher, advertisedAddress)).raftId(settings.nodeId());
         RAFT protocol = handle.raft();
         ((BoundedResendRaft) protocol).maxResendBytes(settings.maxResendBytes()).commitGuard(tracker);
         tracker.raft(protocol);

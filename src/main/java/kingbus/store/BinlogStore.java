@@ -450,6 +450,39 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         return AppendResult.APPENDED;
     }
 
+    /**
+     * Drops every file, the newest too, and the GTID state: for a member so far behind that the
+     * cluster purged everything it holds (it then fetches the files the cluster keeps). Not a Raft
+     * entry: only this node's store changes.
+     */
+    public void discardAll() {
+        List<FileMeta> dropped;
+        appendLock.lock();
+        try {
+            if (closed) {
+                throw new BinlogUnavailableException("The binlog store is closed");
+            }
+            View current = view;
+            if (current.files.isEmpty()) {
+                return;
+            }
+            dropped = current.files;
+            FileMeta newest = dropped.get(dropped.size() - 1);
+            // The newest file's record lives in the state record: give it its own, so an interrupted removal is finished.
+            cache.put(FILE_KEY_PREFIX + newest.ordinal, withChecksum(newest.encode()));
+            View next = new View(List.of(), current.firstOrdinal + dropped.size(), current.nextSegmentId,
+                    GtidList.EMPTY, current.version + 1);
+            cache.put(STATE_KEY, next.encodeState());
+            view = next;
+            appended.signalAll();
+        } finally {
+            appendLock.unlock();
+        }
+        LOG.warning("Discarded every binlog file of this node's store (" + dropped.get(0).name + " to "
+                + dropped.get(dropped.size() - 1).name + "): the cluster purged them all");
+        removeInBackground(dropped);
+    }
+
     /** Removes purged files' segments, then their records, on the remover thread. */
     private void removeInBackground(List<FileMeta> dropped) {
         try {
@@ -810,7 +843,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
         /** Segments below this id belong to purged files. */
         long firstKeptSegment() {
-            return files.isEmpty() ? 0 : files.get(0).firstSegment;
+            return files.isEmpty() ? nextSegmentId : files.get(0).firstSegment;
         }
 
         byte[] encodeState() {
@@ -855,7 +888,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             GtidList gtids = GtidList.parse(in.readUTF());
             int fileCount = in.readInt();
             int firstOrdinal = format >= 3 ? in.readInt() : 0;
-            if (firstOrdinal < 0 || (firstOrdinal >= fileCount && fileCount > 0)) {
+            if (firstOrdinal < 0 || firstOrdinal > fileCount) {
                 throw new StoreCorruptException("the state record keeps files from #" + firstOrdinal + " of "
                         + fileCount);
             }
@@ -868,7 +901,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 meta = checkedRecord(meta, "the record of binlog file #" + ordinal);
                 files.add(FileMeta.decode(new DataInputStream(new ByteArrayInputStream(meta))));
             }
-            if (fileCount > 0) {
+            if (fileCount > firstOrdinal) {
                 files.add(FileMeta.decode(in));
             }
             return new View(List.copyOf(files), firstOrdinal, nextSegment, gtids, 1);

@@ -21,6 +21,7 @@ import kingbus.protocol.binlog.LogEvent;
 import kingbus.testing.BinlogTool;
 import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
+import kingbus.testing.MariadbCli;
 import kingbus.testing.MariaDb;
 import kingbus.testing.Processes;
 import kingbus.testing.ProtocolFuzzer;
@@ -377,9 +378,7 @@ class MariadbCompatibilityIT {
                 .noneMatch(line -> line.startsWith("\tat kingbus."));
     }
 
-    /** The real {@code mariadb} CLI in batch mode (tab-separated, a header line), continuing after errors. */
     private static Processes.Outcome cli(int port, String user, String password, String sql) {
-        return Processes.runToEnd(null, List.of("mariadb", "--no-defaults", "--protocol=TCP", "--host=127.0.0.1",
-                "--port=" + port, "--user=" + user, "--password=" + password, "--batch", "--force", "-e", sql), 60);
+        return MariadbCli.run(port, user, password, sql);
     }
 }

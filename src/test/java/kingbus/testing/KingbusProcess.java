@@ -68,6 +68,11 @@ public final class KingbusProcess implements AutoCloseable {
      * {@code size} nodes n1..nN replicating from {@code master} as one Raft group (not started).
      */
     public static List<KingbusProcess> cluster(MariaDb master, int size) {
+        return cluster(master, size, Map.of());
+    }
+
+    /** As {@link #cluster(MariaDb, int)}, every node also with {@code extra} settings. */
+    public static List<KingbusProcess> cluster(MariaDb master, int size, Map<String, String> extra) {
         List<Integer> raftPorts = new java.util.ArrayList<>();
         StringBuilder members = new StringBuilder();
         for (int i = 1; i <= size; i++) {
@@ -77,9 +82,11 @@ public final class KingbusProcess implements AutoCloseable {
         }
         List<KingbusProcess> nodes = new java.util.ArrayList<>();
         for (int i = 1; i <= size; i++) {
-            nodes.add(forMaster(master, Map.of("KINGBUS_NODE_NAME", "n" + i,
-                    "KINGBUS_RAFT_PORT", String.valueOf(raftPorts.get(i - 1)),
-                    "KINGBUS_RAFT_MEMBERS", members.toString())));
+            Map<String, String> settings = new LinkedHashMap<>(extra);
+            settings.put("KINGBUS_NODE_NAME", "n" + i);
+            settings.put("KINGBUS_RAFT_PORT", String.valueOf(raftPorts.get(i - 1)));
+            settings.put("KINGBUS_RAFT_MEMBERS", members.toString());
+            nodes.add(forMaster(master, settings));
         }
         return nodes;
     }
@@ -185,6 +192,24 @@ public final class KingbusProcess implements AutoCloseable {
 
     public HttpResponse<String> get(String path) {
         return request(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET());
+    }
+
+    /** GET on the admin API with the admin credentials. */
+    public HttpResponse<String> adminGet(String path) {
+        return request(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET()
+                .header("Authorization", adminAuthorization()));
+    }
+
+    /** POST of a JSON body on the admin API with the admin credentials. */
+    public HttpResponse<String> adminPost(String path, String json) {
+        return request(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .POST(HttpRequest.BodyPublishers.ofString(json)).header("Content-Type", "application/json")
+                .header("Authorization", adminAuthorization()));
+    }
+
+    private static String adminAuthorization() {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((ADMIN_USER + ":" + ADMIN_PASSWORD)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public HttpResponse<String> request(HttpRequest.Builder builder) {

@@ -35,6 +35,8 @@ public final class MariaDb implements AutoCloseable {
     private final int port;
     private final int serverId;
     private final List<String> extraArgs;
+    /** Environment variables mariadbd runs with (e.g. libfaketime's); empty for none. */
+    private Map<String, String> environment = Map.of();
     private ProcessHandle process;
 
     private MariaDb(Path dir, int port, int serverId, List<String> extraArgs) {
@@ -46,11 +48,20 @@ public final class MariaDb implements AutoCloseable {
 
     /** Starts a server with binlog (ROW, GTID strict mode) and the given extra mariadbd options. */
     public static MariaDb start(int serverId, String... extraArgs) {
+        return startWith(Map.of(), serverId, extraArgs);
+    }
+
+    /**
+     * As {@link #start(int, String...)}, mariadbd running with {@code environment} (e.g. {@link
+     * #fakeTime(String)}).
+     */
+    public static MariaDb startWith(Map<String, String> environment, int serverId, String... extraArgs) {
         try {
             Path tpl = template();
             Path dir = Files.createTempDirectory("kingbus-mariadb-" + serverId + "-");
             copyTree(tpl, dir.resolve("data"));
             MariaDb db = new MariaDb(dir, Ports.free(), serverId, List.of(extraArgs));
+            db.environment = Map.copyOf(environment);
             db.launch();
             return db;
         } catch (IOException e) {
@@ -66,8 +77,10 @@ public final class MariaDb implements AutoCloseable {
                 "--gtid-strict-mode=ON", "--skip-name-resolve", "--performance-schema=OFF",
                 "--innodb-buffer-pool-size=64M", "--max-allowed-packet=64M", "--log-error=" + dir.resolve("error.log")));
         command.addAll(extraArgs);
-        Process started = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stdout.log").toFile());
+        builder.environment().putAll(environment);
+        Process started = builder.start();
         process = started.toHandle();
         Processes.track(process);
         try {
@@ -291,6 +304,31 @@ public final class MariaDb implements AutoCloseable {
             result.merge(parts[0], Long.parseLong(parts[2]), Math::max);
         }
         return result;
+    }
+
+    /**
+     * The environment that runs mariadbd with a clock {@code offset} off (libfaketime's syntax, e.g.
+     * {@code -2d}): preloaded into mariadbd itself, not through the {@code faketime} command, which
+     * would stand between the test and the PID it stops.
+     */
+    public static Map<String, String> fakeTime(String offset) {
+        try (var libs = Files.newDirectoryStream(Path.of("/usr/lib"), "*")) {
+            for (Path lib : libs) {
+                Path faketime = lib.resolve("faketime").resolve("libfaketime.so.1");
+                if (Files.exists(faketime)) {
+                    return Map.of("LD_PRELOAD", faketime.toString(), "FAKETIME", offset);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("libfaketime is not installed (apt-get install -y faketime)");
+    }
+
+    /** Stops mariadbd cleanly and starts it again on the same data and port, without its extra environment. */
+    public void restartPlain() {
+        environment = Map.of();
+        restart();
     }
 
     /** Stops mariadbd cleanly and starts it again on the same data and port. */

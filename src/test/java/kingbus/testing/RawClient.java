@@ -38,7 +38,20 @@ public final class RawClient implements AutoCloseable {
     public String serverVersion;
 
     public RawClient(int port, boolean deprecateEof) throws IOException {
-        this.socket = new Socket("127.0.0.1", port);
+        this(port, deprecateEof, 0);
+    }
+
+    /**
+     * A client whose socket receive buffer is {@code receiveBuffer} bytes (0: the system's), set
+     * before connecting so the TCP window stays that small: a client that stops reading then holds
+     * the server's writes back after a few MB.
+     */
+    public RawClient(int port, boolean deprecateEof, int receiveBuffer) throws IOException {
+        this.socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
         this.socket.setSoTimeout(10_000);
         this.io = new PacketIO(socket.getInputStream(), socket.getOutputStream(), Integer.MAX_VALUE);
         this.deprecateEof = deprecateEof;
