@@ -93,7 +93,8 @@ public class KingbusNode {
             return;
         }
         ThreadFactory threads = threadFactory;
-        store = BinlogStore.open(config.dataDir().resolve(config.nodeName()).resolve("store"));
+        store = BinlogStore.open(config.dataDir().resolve(config.nodeName()).resolve("store"))
+                .minFreeBytes(config.storeMinFreeBytes());
         List<RaftNode.Member> members = config.raftMemberList().stream().map(RaftNode.Member::parse).toList();
         raft = new RaftNode(new RaftNode.Settings(config.nodeName(), members,
                 config.dataDir().resolve(config.nodeName()).resolve("raft"), config.raftMaxLogBytes(),

@@ -57,6 +57,7 @@ public class KingbusConfig {
     private final String retentionSize;
     private final String retentionAge;
     private final String retentionCheckSeconds;
+    private final String storeMinFreeBytes;
 
     /** For CDI's client proxy only. */
     protected KingbusConfig() {
@@ -92,6 +93,7 @@ public class KingbusConfig {
         this.retentionSize = null;
         this.retentionAge = null;
         this.retentionCheckSeconds = null;
+        this.storeMinFreeBytes = null;
     }
 
     /** Reads every setting from {@code source} (the application's MicroProfile Config in production). */
@@ -130,6 +132,7 @@ public class KingbusConfig {
         this.retentionSize = read(source, "kingbus.binlog.retention.size", "0");
         this.retentionAge = read(source, "kingbus.binlog.retention.age", "0");
         this.retentionCheckSeconds = read(source, "kingbus.binlog.retention.check-seconds", "60");
+        this.storeMinFreeBytes = read(source, "kingbus.store.min-free-bytes", "256M");
     }
 
     private static String read(Config source, String name, String defaultValue) {
@@ -161,6 +164,11 @@ public class KingbusConfig {
             parseSize(retentionSize);
         } catch (IllegalArgumentException e) {
             problems.add("kingbus.binlog.retention.size='" + retentionSize + "' " + e.getMessage());
+        }
+        try {
+            parseSize(storeMinFreeBytes);
+        } catch (IllegalArgumentException e) {
+            problems.add("kingbus.store.min-free-bytes='" + storeMinFreeBytes + "' " + e.getMessage());
         }
         try {
             parseAge(retentionAge);
@@ -368,6 +376,11 @@ public class KingbusConfig {
     /** Drop binlog files the master closed longer ago than this; zero = no age limit. */
     public Duration retentionMaxAge() {
         return parseAge(retentionAge);
+    }
+
+    /** Appends wait (the node is not ready) while fewer bytes than this are usable on the data dir's disk. */
+    public long storeMinFreeBytes() {
+        return parseSize(storeMinFreeBytes);
     }
 
     /** How often the leader applies the retention settings. */

@@ -42,6 +42,7 @@ public class ReadinessCheck implements HealthCheck {
         if (!storeOpen && reasons.isEmpty()) {
             reasons.add("the binlog store is not open");
         }
+        node.store().flatMap(s -> s.writeBlocked()).ifPresent(reasons::add);
         RaftNode raft = node.raft().orElse(null);
         if (raft != null) {
             response.withData("raft.leader", String.valueOf(raft.leaderId()));

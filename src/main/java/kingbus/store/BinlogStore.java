@@ -69,6 +69,13 @@ import org.infinispan.persistence.sifs.configuration.SoftIndexFileStoreConfigura
  * ({@link #readers()}), so a purge can be held back by a replica still reading a file, as on
  * a MariaDB master.
  *
+ * <h2>Disk full</h2>
+ * An append first waits while the disk has less than {@link #minFreeBytes(long)} usable, and a
+ * write that fails (the disk filled up anyway, or any I/O error) is retried until it succeeds: an
+ * entry Raft has committed must never be skipped, and a half-written append is invisible until its
+ * state record is written. Meanwhile {@link #writeBlocked()} says why, readers are served as before,
+ * and nothing is lost; the append continues once space is freed.
+ *
  * <h2>Damage</h2>
  * Opening checks the state and every file record, and the newest segments up to a byte budget;
  * {@link #verify} walks all the rest (the node runs it in the background). Every read checks its
@@ -113,6 +120,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private volatile StoreCorruptException damage;
     /** False while {@link #open} checks the store: damage found then is thrown to the opener, not logged here. */
     private volatile boolean logDamage;
+    /** An append waits while fewer bytes than this are usable on the store's disk. */
+    private volatile long minFreeBytes;
+    /** Why appends are waiting (disk full, failed writes), or null. */
+    private volatile String writeBlocked;
     /** Segments from here on were checked by {@link #open}. */
     private volatile long checkedAtOpenFrom;
 
@@ -384,15 +395,18 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             if (!anyNew) {
                 return AppendResult.DUPLICATE;
             }
-            for (int i = 0; i < segmentKeys.size(); i++) {
-                cache.put(segmentKeys.get(i), segmentValues.get(i));
-            }
-            for (FileMeta finished : finishedFiles) {
-                cache.put(FILE_KEY_PREFIX + finished.ordinal,
-                        withChecksum(files.get(finished.ordinal - current.firstOrdinal).encode()));
-            }
             View next = new View(List.copyOf(files), current.firstOrdinal, nextSegment, state, current.version + 1);
-            cache.put(STATE_KEY, next.encodeState());
+            List<FileMeta> kept = files;
+            writeDurably(() -> {
+                for (int i = 0; i < segmentKeys.size(); i++) {
+                    cache.put(segmentKeys.get(i), segmentValues.get(i));
+                }
+                for (FileMeta finished : finishedFiles) {
+                    cache.put(FILE_KEY_PREFIX + finished.ordinal,
+                            withChecksum(kept.get(finished.ordinal - current.firstOrdinal).encode()));
+                }
+                cache.put(STATE_KEY, next.encodeState());
+            });
             view = next;
             bytesAppended.addAndGet(bytes);
             appended.signalAll();
@@ -538,6 +552,70 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     /** Bytes of events held in the kept files (their sizes less the 4-byte header of each whole file). */
     public long bytesHeld() {
         return view.files.stream().mapToLong(f -> f.endPosition - f.firstPosition).sum();
+    }
+
+    /**
+     * Runs {@code writes} (which must be safe to repeat) once there is room on the disk, and again
+     * after every failure, until they succeed or the store closes. Called under the append lock.
+     */
+    private void writeDurably(Runnable writes) {
+        boolean logged = false;
+        while (true) {
+            if (closed) {
+                throw new BinlogUnavailableException("The binlog store is closed");
+            }
+            long usable = usableBytes();
+            String problem = null;
+            if (usable >= 0 && usable < minFreeBytes) {
+                problem = "the disk of " + root + " is full: " + usable + " bytes usable, less than the "
+                        + minFreeBytes + " kept free (kingbus.store.min-free-bytes); appends wait until space is freed";
+            } else {
+                try {
+                    writes.run();
+                    if (writeBlocked != null) {
+                        LOG.info("Binlog appends resumed: " + usableBytes() + " bytes usable on " + root);
+                        writeBlocked = null;
+                    }
+                    return;
+                } catch (RuntimeException e) {
+                    if (closed) {
+                        throw new BinlogUnavailableException("The binlog store is closed");
+                    }
+                    problem = "writing to " + root + " failed (" + e + "); retrying until it succeeds";
+                }
+            }
+            if (!logged) {
+                LOG.severe("Binlog appends are waiting: " + problem);
+                logged = true;
+            }
+            writeBlocked = problem;
+            try {
+                // Polled: the file system has no event for "space was freed".
+                appended.await(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BinlogUnavailableException("Interrupted while waiting to append: " + problem);
+            }
+        }
+    }
+
+    private long usableBytes() {
+        try {
+            return Files.getFileStore(root).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Appends wait while fewer than {@code bytes} are usable on the store's disk (0: never). */
+    public BinlogStore minFreeBytes(long bytes) {
+        this.minFreeBytes = bytes;
+        return this;
+    }
+
+    /** Why appends are waiting now (disk full, failing writes), if they are. */
+    public Optional<String> writeBlocked() {
+        return Optional.ofNullable(writeBlocked);
     }
 
     /** The newest file and its end position, if any: where the upstream should continue. */

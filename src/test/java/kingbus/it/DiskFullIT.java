@@ -1,0 +1,108 @@
+package kingbus.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import kingbus.testing.BinlogTool;
+import kingbus.testing.Cleanup;
+import kingbus.testing.KingbusProcess;
+import kingbus.testing.MariaDb;
+import kingbus.testing.Processes;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The node's data dir is a 48 MB tmpfs: the binlog fills it until fewer than
+ * {@code kingbus.store.min-free-bytes} are left. The node then stops applying, says why in
+ * {@code /health/ready}, keeps serving what it holds, and, once the tmpfs is grown, resumes on its
+ * own and ends byte-identical to the master. Needs root (mount).
+ */
+class DiskFullIT {
+
+    private final Cleanup cleanup = new Cleanup();
+
+    @AfterEach
+    void cleanUp() {
+        cleanup.close();
+    }
+
+    @Test
+    void aFullDiskStopsAppendsVisiblyAndTheyResumeWhenSpaceIsFreed() throws Exception {
+        MariaDb master = cleanup.add(MariaDb.start(1, "--max-binlog-size=8M"));
+        master.execute("CREATE DATABASE d", "CREATE TABLE d.t (id INT PRIMARY KEY, data LONGBLOB)");
+        KingbusProcess node = KingbusProcess.forMaster(master, Map.of("KINGBUS_STORE_MIN_FREE_BYTES", "20M"));
+        Path data = node.dir().resolve("data");
+        Files.createDirectories(data);
+        Processes.run(null, List.of("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", data.toString()), 30);
+        cleanup.add(() -> {
+            Processes.runToEnd(null, List.of("umount", "-l", data.toString()), 30);
+            Processes.deleteTree(node.dir());
+        });
+        cleanup.add(node).start().awaitReady();
+
+        writeRows(master, 0, 40); // 40 MB of binlog: twice that with the Raft log, far more than the tmpfs holds
+        Awaitility.await("the node reports its full disk").atMost(Duration.ofSeconds(120)).ignoreExceptions()
+                .until(() -> node.get("/health/ready").body(), body -> body.contains("is full")
+                        && body.contains("kingbus.store.min-free-bytes") && body.contains("\"DOWN\""));
+        String held = end(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
+        String masterEnd = end(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD);
+        assertThat(held).as("it stopped short of the master").isNotEqualTo(masterEnd);
+        assertThat(node.messages()).anyMatch(line -> line.contains("Binlog appends are waiting: the disk of"));
+        // It still serves what it holds: a raw download of its first file.
+        String firstFile = master.binaryLogs().get(0);
+        assertThat(node.isAlive()).isTrue();
+        Path download = BinlogTool.downloadRaw(node.mysqlPort(), KingbusProcess.REPLICA_USER,
+                KingbusProcess.REPLICA_PASSWORD, List.of(firstFile));
+        assertThat(Files.size(download.resolve(firstFile))).isGreaterThan(1L << 20);
+        Processes.deleteTree(download);
+
+        Processes.run(null, List.of("mount", "-o", "remount,size=512m", data.toString()), 30);
+        Awaitility.await("the node resumes and holds what the master has").atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> end(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD)
+                        .equals(end(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD)));
+        node.awaitReady();
+        assertThat(node.messages()).anyMatch(line -> line.contains("Binlog appends resumed"));
+        List<String> files = master.binaryLogs();
+        BinlogTool.assertRawFilesIdentical(master, node.mysqlPort(), files.subList(0, files.size() - 1));
+        assertThat(node.messages()).as("nothing was damaged").noneMatch(line -> line.contains("is damaged"));
+    }
+
+    private static void writeRows(MariaDb master, int from, int count) throws SQLException {
+        Random random = new Random(8);
+        byte[] data = new byte[1 << 20];
+        try (Connection c = master.connect();
+                PreparedStatement insert = c.prepareStatement("INSERT INTO d.t VALUES (?, ?)")) {
+            for (int i = 0; i < count; i++) {
+                random.nextBytes(data);
+                insert.setInt(1, from + i);
+                insert.setBytes(2, data);
+                insert.executeUpdate();
+            }
+        }
+    }
+
+    /** "file:position" of SHOW MASTER STATUS. */
+    private static String end(int port, String user, String password) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", props);
+                Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SHOW MASTER STATUS")) {
+            return rows.next() ? rows.getString(1) + ":" + rows.getString(2) : "";
+        }
+    }
+}
