@@ -69,7 +69,8 @@ public final class PurgeCoordinator implements BinlogPurger, AutoCloseable {
     private final BinlogStore store;
     private final Retention retention;
     private final Map<String, Report> reports = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    /** Two threads: a retention check waiting up to 30 s for its commit must not delay the reader reports. */
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
         Thread thread = new Thread(runnable, "kingbus-purge");
         thread.setDaemon(true);
         return thread;
