@@ -161,6 +161,11 @@ public final class KingbusProcess implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /** The JVM's process id (for jcmd), or -1 when not running. */
+    public long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
     /** Waits until /health/ready answers 200. */
     public KingbusProcess awaitReady() {
         awaitHealth("/health/ready", 200, Duration.ofSeconds(60));

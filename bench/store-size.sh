@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Store size (issue 6): a MariaDB master writes GB gigabytes (default 10) of row binlog, one Kingbus node
+# stores it; prints heap after a full GC, RSS, restart times (clean stop, kill -9), and the time to read it
+# all from Kingbus vs from the master, and appends the row to docs/BENCHMARKS.md.
+#
+#   bench/store-size.sh         # 10 GB: needs about 25 GB of free disk
+#   GB=2 bench/store-size.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+gb=${GB:-10}
+echo "== environment: $(nproc) cores, $(java -version 2>&1 | head -1), $(mariadbd --version), disk: $(df -h /tmp | tail -1)"
+report=$(mktemp)
+mvn -B -q verify -Dit.test=StoreSizeBench -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dkingbus.bench.store-gb="$gb" -Dkingbus.bench.report="$report"
+row=$(tail -1 "$report"); rm -f "$report"
+python3 - "$row" <<'PY'
+import sys
+path = "docs/BENCHMARKS.md"
+text = open(path).read()
+marker = "<!-- store-size rows -->"
+if marker not in text:
+    text += "\n## Store size (issue 6)\n\n`GB=10 bench/store-size.sh`: a master writes GB of row binlog (BLACKHOLE table), one node stores it.\n\n" + marker + "\n"
+text = text.replace(marker, sys.argv[1].rstrip("\n") + "\n" + marker)
+open(path, "w").write(text)
+PY
+echo "$row"

@@ -1,0 +1,173 @@
+package kingbus.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import kingbus.testing.Cleanup;
+import kingbus.testing.KingbusProcess;
+import kingbus.testing.MariaDb;
+import kingbus.testing.Processes;
+import kingbus.testing.RawClient;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 6's store benchmark, run by {@code bench/store-size.sh} (not part of {@code mvn verify}):
+ * a MariaDB master writes {@code kingbus.bench.store-gb} GB of row binlog (BLACKHOLE table, so
+ * only the binlog grows), one Kingbus node stores all of it, and the run measures heap after a full
+ * GC and RSS, restart time after a clean stop and after kill -9, and the time to read the whole
+ * binlog with a raw dump from Kingbus and from the master, one after the other.
+ */
+class StoreSizeBench {
+
+    private static final double GB = Double.parseDouble(System.getProperty("kingbus.bench.store-gb", "10"));
+    private final Cleanup cleanup = new Cleanup();
+
+    @AfterEach
+    void cleanUp() {
+        cleanup.close();
+    }
+
+    @Test
+    void storeOfManyGigabytes() throws Exception {
+        MariaDb master = cleanup.add(MariaDb.start(1, "--innodb-flush-log-at-trx-commit=2", "--sync-binlog=0",
+                "--plugin-load-add=ha_blackhole"));
+        master.execute("CREATE DATABASE b", "CREATE TABLE b.t (id INT, pad VARCHAR(4000)) ENGINE=BLACKHOLE");
+        long target = (long) (GB * (1L << 30));
+        long written = 0;
+        long begin = System.nanoTime();
+        try (Connection c = master.connect(); Statement s = c.createStatement()) {
+            s.execute("USE b");
+            // One statement: 25,000 rows of 4,000 bytes, about 100 MB of row events in one transaction.
+            for (int batch = 0; written < target; batch++) {
+                s.execute("INSERT INTO t SELECT " + batch + " * 25000 + seq, REPEAT(CHAR(65 + (seq + " + batch
+                        + ") % 26), 4000) FROM seq_1_to_25000");
+                written = masterBytes(master);
+            }
+        }
+        double writeSeconds = (System.nanoTime() - begin) / 1e9;
+        String masterEnd = end(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD);
+
+        KingbusProcess node = cleanup.add(KingbusProcess.forMaster(master, Map.of(
+                "KINGBUS_RAFT_MAX_LOG_BYTES", String.valueOf(1L << 30))));
+        long ingestBegin = System.nanoTime();
+        node.start();
+        Awaitility.await("Kingbus holds the master's binlog").atMost(Duration.ofHours(2))
+                .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                .until(() -> end(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD)
+                        .equals(masterEnd));
+        double ingestSeconds = (System.nanoTime() - ingestBegin) / 1e9;
+        node.awaitReady();
+
+        Processes.run(null, List.of("jcmd", String.valueOf(node.pid()), "GC.run"), 120);
+        long heapAfterGc = heapUsedBytes(node.pid());
+        long rss = rssBytes(node.pid());
+
+        long stopBegin = System.nanoTime();
+        node.stop();
+        node.start().awaitReady();
+        double cleanRestart = (System.nanoTime() - stopBegin) / 1e9;
+        node.kill9();
+        long killBegin = System.nanoTime();
+        node.start().awaitReady();
+        double killRestart = (System.nanoTime() - killBegin) / 1e9;
+        assertThat(end(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD))
+                .as("nothing lost across the restarts").isEqualTo(masterEnd);
+
+        String firstFile = master.binaryLogs().get(0);
+        double fromKingbus = readAll(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD,
+                firstFile, written);
+        double fromMaster = readAll(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, firstFile, written);
+
+        String row = String.format("| %s | %.1f GB of row binlog, %d files | master wrote it in %.0f s; one node"
+                        + " stored it in %.0f s (%.0f MB/s) | heap after full GC %d MB (target < 512), RSS %d MB |"
+                        + " restart to ready: %.1f s after a clean stop, %.1f s after kill -9 (target < 10) |"
+                        + " reading all of it with a raw dump: Kingbus %.1f s, master %.1f s (%.2fx the master's speed) |"
+                        + " `GB=%s bench/store-size.sh` |",
+                LocalDate.now(), written / 1e9, master.binaryLogs().size(), writeSeconds, ingestSeconds,
+                written / 1e6 / ingestSeconds, heapAfterGc >> 20, rss >> 20, cleanRestart, killRestart, fromKingbus,
+                fromMaster, fromMaster / fromKingbus, System.getProperty("kingbus.bench.store-gb", "10"));
+        System.out.println("STORE RESULT: " + row);
+        String report = System.getProperty("kingbus.bench.report");
+        if (report != null) {
+            Files.writeString(Path.of(report), row + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+    }
+
+    /** Seconds to read every event from {@code file} on, with a non-blocking raw dump, as a replica would. */
+    private static double readAll(int port, String user, String password, String file, long expectedBytes)
+            throws IOException {
+        long begin = System.nanoTime();
+        long bytes = 0;
+        try (RawClient client = new RawClient(port, false)) {
+            assertThat(client.login(user, password).isOk()).isTrue();
+            client.query("SET @master_binlog_checksum='CRC32'");
+            client.dump(4, 1 /* BINLOG_DUMP_NON_BLOCK */, 9999, file);
+            while (true) {
+                byte[] packet = client.readStreamPacket();
+                if ((packet[0] & 0xFF) != 0) {
+                    assertThat(packet[0] & 0xFF).as("the dump ends with EOF, not an error").isEqualTo(0xFE);
+                    break;
+                }
+                bytes += packet.length - 1;
+            }
+        }
+        assertThat(bytes).isGreaterThan(expectedBytes * 9 / 10);
+        return (System.nanoTime() - begin) / 1e9;
+    }
+
+    private static long masterBytes(MariaDb master) {
+        try (Connection c = master.connect(); Statement s = c.createStatement();
+                ResultSet rows = s.executeQuery("SHOW BINARY LOGS")) {
+            long sum = 0;
+            while (rows.next()) {
+                sum += rows.getLong(2);
+            }
+            return sum;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long heapUsedBytes(long pid) {
+        // GC.heap_info: " garbage-first heap   total 524288K, used 123456K [...]"
+        String info = Processes.run(null, List.of("jcmd", String.valueOf(pid), "GC.heap_info"), 60);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(info);
+        assertThat(m.find()).as(info).isTrue();
+        return Long.parseLong(m.group(1)) << 10;
+    }
+
+    private static long rssBytes(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) << 10;
+            }
+        }
+        return -1;
+    }
+
+    /** "file:position" of SHOW MASTER STATUS. */
+    private static String end(int port, String user, String password) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", props);
+                Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SHOW MASTER STATUS")) {
+            return rows.next() ? rows.getString(1) + ":" + rows.getString(2) : "";
+        }
+    }
+}
