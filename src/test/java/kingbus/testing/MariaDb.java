@@ -72,7 +72,7 @@ public final class MariaDb implements AutoCloseable {
     private void launch() throws IOException {
         List<String> command = new ArrayList<>(List.of("mariadbd", "--no-defaults", "--user=root",
                 "--datadir=" + dir.resolve("data"), "--socket=" + dir.resolve("s.sock"),
-                "--pid-file=" + dir.resolve("p.pid"), "--port=" + port, "--bind-address=127.0.0.1",
+                "--pid-file=" + dir.resolve("p.pid"), "--tmpdir=" + dir, "--port=" + port, "--bind-address=127.0.0.1",
                 "--server-id=" + serverId, "--log-bin=mysql-bin", "--binlog-format=ROW", "--log-slave-updates",
                 "--gtid-strict-mode=ON", "--skip-name-resolve", "--performance-schema=OFF",
                 "--innodb-buffer-pool-size=64M", "--max-allowed-packet=64M", "--log-error=" + dir.resolve("error.log")));
@@ -109,10 +109,11 @@ public final class MariaDb implements AutoCloseable {
         Path dir = Files.createTempDirectory("kingbus-mariadb-template-");
         Path data = dir.resolve("data");
         Processes.run(dir, List.of("mariadb-install-db", "--no-defaults", "--datadir=" + data, "--user=root",
-                "--auth-root-authentication-method=normal", "--skip-test-db"), 120);
+                "--auth-root-authentication-method=normal", "--skip-test-db", "--tmpdir=" + dir), 120);
         Path socket = dir.resolve("s.sock");
         Process boot = new ProcessBuilder("mariadbd", "--no-defaults", "--user=root", "--datadir=" + data,
-                "--socket=" + socket, "--pid-file=" + dir.resolve("p.pid"), "--skip-networking", "--skip-log-bin",
+                "--socket=" + socket, "--pid-file=" + dir.resolve("p.pid"), "--tmpdir=" + dir, "--skip-networking",
+                "--skip-log-bin",
                 "--innodb-buffer-pool-size=64M", "--log-error=" + dir.resolve("boot.log"))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("boot.out").toFile()).start();
         Processes.track(boot.toHandle());
