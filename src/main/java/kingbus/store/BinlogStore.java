@@ -158,7 +158,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         ConfigurationBuilder cacheConfig = new ConfigurationBuilder();
         // Segments are up to kingbus.raft.max-entry-bytes (1 MiB) each: keep few on the heap (readers stream,
         // they do not revisit), or a follower catching up fills the heap (seen: OutOfMemoryError at 512 MiB).
-        cacheConfig.memory().maxCount(32);
+        // A segment is one Raft entry's chunk: about 1 MiB, but a whole large transaction when it is larger
+        // (10 MB transactions with 32 cached ran a 512 MiB heap out): keep very few.
+        cacheConfig.memory().maxCount(8);
         cacheConfig.persistence().passivation(false)
                 .addStore(SoftIndexFileStoreConfigurationBuilder.class)
                 .dataLocation(root.resolve("data").toString())
