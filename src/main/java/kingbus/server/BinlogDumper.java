@@ -226,7 +226,10 @@ final class BinlogDumper {
         return openAt(file, position);
     }
 
-    /** The committed files; waits for the first commit unless the dump is non-blocking. */
+    /**
+     * The committed files; waits for the first commit unless the dump is non-blocking (then the
+     * stream ends at once, as for a master with nothing to send).
+     */
     private List<BinlogFile> awaitFirstFile() throws IOException, InterruptedException {
         while (!stopped.getAsBoolean()) {
             long seen = store.commitVersion();
@@ -234,7 +237,9 @@ final class BinlogDumper {
             if (!files.isEmpty()) {
                 return files;
             }
-            if (!command.file().isEmpty() && connectState == null) {
+            // A replica pointed at a new node before its first commit waits for it, whatever it asks for
+            // (failing with 1236 would stop its IO thread for good); what it asks for is checked then.
+            if (nonBlocking && !command.file().isEmpty() && connectState == null) {
                 throw new BinlogUnavailableException("Could not find first log file name in binary log index file: "
                         + "Kingbus holds no binlog yet, so not '" + command.file() + "'");
             }
