@@ -58,7 +58,7 @@ final class Bench implements AutoCloseable {
 
     /** What to run and how big; from system properties (the bench scripts set them). */
     record Settings(Set<String> parts, int mb, int fileMb, int readers, int readerMb, int p6Readers, String heap,
-            int p4Rate, int p4Seconds, Path report, String command, boolean jfr) {
+            int p4Rate, int p4Seconds, Path report, String command, boolean jfr, int baselines) {
 
         static Settings fromSystemProperties(String defaultParts, int defaultMb, int defaultFileMb, int defaultReaders,
                 int defaultReaderMb) {
@@ -79,7 +79,7 @@ final class Bench implements AutoCloseable {
                     Integer.getInteger("kingbus.bench.p4-seconds", 30),
                     report.isBlank() ? null : Path.of(report),
                     System.getProperty("kingbus.bench.command", "mvn verify -Dit.test=BenchSmokeIT"),
-                    Boolean.getBoolean("kingbus.bench.jfr"));
+                    Boolean.getBoolean("kingbus.bench.jfr"), Integer.getInteger("kingbus.bench.p1-baselines", 1));
         }
     }
 
@@ -169,24 +169,13 @@ final class Bench implements AutoCloseable {
         String masterEnd = endOf(master.port(), MariaDb.ADMIN_USER, MariaDb.ADMIN_PASSWORD);
         double baselineSeconds = Double.NaN;
         if (withBaseline) {
-            try (MariaDb replica = MariaDb.start(2, "--relay-log=relay-bin")) {
-                replica.execute("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + master.port()
-                        + ", MASTER_USER='" + MariaDb.REPL_USER + "', MASTER_PASSWORD='" + MariaDb.REPL_PASSWORD
-                        + "', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1");
-                long t0 = System.nanoTime();
-                replica.execute("START SLAVE IO_THREAD");
-                waitFor("the replica's IO thread has read " + masterEnd, Duration.ofMinutes(20), () -> {
-                    Map<String, String> status = replica.slaveStatus();
-                    if (!"0".equals(status.getOrDefault("Last_IO_Errno", "0"))) {
-                        throw new IllegalStateException("replica IO error: " + status.get("Last_IO_Error"));
-                    }
-                    return masterEnd.equals(status.get("Master_Log_File") + ":" + status.get("Read_Master_Log_Pos"));
-                });
-                baselineSeconds = (System.nanoTime() - t0) / 1e9;
-                replica.execute("STOP SLAVE");
+            List<Double> runs = new ArrayList<>();
+            for (int run = 0; run < settings.baselines(); run++) {
+                runs.add(baselineIngest(masterEnd));
             }
-            log(String.format("P1 baseline: a MariaDB replica's IO thread pulled %.0f MB in %.2f s (%.1f MB/s)",
-                    binlogBytes / 1e6, baselineSeconds, binlogBytes / 1e6 / baselineSeconds));
+            baselineSeconds = pct(runs, 50);
+            log(String.format("P1 baseline: a MariaDB replica's IO thread pulled %.0f MB in %s s (median %.2f s,"
+                    + " %.1f MB/s)", binlogBytes / 1e6, runs, baselineSeconds, binlogBytes / 1e6 / baselineSeconds));
         }
 
         // The cluster starts while its master account is locked (not binlogged), so nothing is pulled
@@ -207,8 +196,8 @@ final class Bench implements AutoCloseable {
         double leaderCpu0 = BenchEnv.cpuSeconds(leaderPid);
         double followerCpu0 = BenchEnv.cpuSeconds(followerPid);
         double masterCpu0 = BenchEnv.cpuSeconds(masterPid);
-        Map<String, Double> leaderThreads0 = BenchEnv.threadCpu(leaderPid);
-        Map<String, Double> followerThreads0 = BenchEnv.threadCpu(followerPid);
+        Map<String, BenchEnv.ThreadCpu> leaderThreads0 = BenchEnv.threadCpu(leaderPid);
+        Map<String, BenchEnv.ThreadCpu> followerThreads0 = BenchEnv.threadCpu(followerPid);
         Path jfr = startJfr(leaderPid, "p1-leader");
         long t0 = System.nanoTime();
         admin(leader, "/api/v1/syncer/start");
@@ -233,10 +222,31 @@ final class Bench implements AutoCloseable {
             double baseMbps = binlogBytes / 1e6 / baselineSeconds;
             put(new Result("P1 ingest", String.format("%.1f MB/s (%.0f MB in %.1f s to a majority; %.1f s to all 3;"
                     + " leader CPU %.0f s, follower %.0f s)", mbps, binlogBytes / 1e6, leaderSeconds, allSeconds,
-                    leaderCpu, followerCpu), String.format("%.1f MB/s (replica IO thread, GTID mode, %.1f s)",
-                    baseMbps, baselineSeconds), ratio, ">= 1.5x", ratio >= 1.5,
+                    leaderCpu, followerCpu), String.format("%.1f MB/s (replica IO thread, GTID mode, %.2f s%s)",
+                    baseMbps, baselineSeconds, settings.baselines() > 1 ? ", median of " + settings.baselines() : ""), ratio, ">= 1.5x", ratio >= 1.5,
                     "clock: syncer resumed on the elected leader (account unlocked, nothing pulled before) until "
                             + "the leader's SHOW MASTER STATUS equals the master's"));
+        }
+    }
+
+    /** A fresh MariaDB replica's IO thread pulls everything (GTID mode); returns the seconds it took. */
+    private double baselineIngest(String masterEnd) throws Exception {
+        try (MariaDb replica = MariaDb.start(2, "--relay-log=relay-bin")) {
+            replica.execute("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + master.port()
+                    + ", MASTER_USER='" + MariaDb.REPL_USER + "', MASTER_PASSWORD='" + MariaDb.REPL_PASSWORD
+                    + "', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1");
+            long t0 = System.nanoTime();
+            replica.execute("START SLAVE IO_THREAD");
+            waitFor("the replica's IO thread has read " + masterEnd, Duration.ofMinutes(20), () -> {
+                Map<String, String> status = replica.slaveStatus();
+                if (!"0".equals(status.getOrDefault("Last_IO_Errno", "0"))) {
+                    throw new IllegalStateException("replica IO error: " + status.get("Last_IO_Error"));
+                }
+                return masterEnd.equals(status.get("Master_Log_File") + ":" + status.get("Read_Master_Log_Pos"));
+            });
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            replica.execute("STOP SLAVE");
+            return seconds;
         }
     }
 
@@ -342,9 +352,12 @@ final class Bench implements AutoCloseable {
     private void fanOut() throws Exception {
         long masterPid = BenchEnv.pid(master);
         FanOut onMaster = fanOut(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, masterPid, -1);
+        // readers that stopped at their byte limit leave dump threads on the master until it notices
+        waitFor("the master's dump threads of the first phase to end", Duration.ofSeconds(30),
+                () -> masterDumpConnections() <= 1);
         long nodePid = BenchEnv.pid(follower);
         Path jfr = startJfr(nodePid, "p3-follower");
-        Map<String, Double> threads0 = BenchEnv.threadCpu(nodePid);
+        Map<String, BenchEnv.ThreadCpu> threads0 = BenchEnv.threadCpu(nodePid);
         FanOut onKingbus = fanOut(follower.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD,
                 masterPid, nodePid);
         log("P3 serving node threads, " + BenchEnv.topThreads(threads0, BenchEnv.threadCpu(nodePid), 8));
@@ -514,6 +527,8 @@ final class Bench implements AutoCloseable {
         readers.forEach(r -> pool.submit(() -> r.readUntil(Long.MAX_VALUE)));
         Map<Long, Long> commits = new HashMap<>();
         String sysbenchOutput;
+        long leaderPid = BenchEnv.pid(leader);
+        Path jfr = startJfr(leaderPid, "p4-leader");
         try {
             List<String> run = new ArrayList<>(sysbenchCommand("oltp_write_only", sysbench, "run"));
             run.addAll(List.of("--threads=4", "--rate=" + settings.p4Rate(), "--time=" + settings.p4Seconds(),
@@ -542,6 +557,7 @@ final class Bench implements AutoCloseable {
             readers.forEach(DumpReader::close);
             pool.shutdownNow();
         }
+        stopJfr(leaderPid, jfr);
         List<Double> probeDirect = latencies(commits, direct.gtidArrivals());
         List<Double> probeLeader = latencies(commits, viaLeader.gtidArrivals());
         List<Double> probeFollower = latencies(commits, viaFollower.gtidArrivals());

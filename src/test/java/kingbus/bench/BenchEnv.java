@@ -65,9 +65,12 @@ final class BenchEnv {
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) TICKS_PER_SECOND;
     }
 
-    /** CPU seconds (user + system) by thread name (digits folded to '#', so pools add up), from /proc. */
-    static Map<String, Double> threadCpu(long pid) {
-        Map<String, Double> byName = new TreeMap<>();
+    /** One thread's name (digits folded to '#', so pools add up) and CPU seconds so far, by thread id. */
+    record ThreadCpu(String name, double cpu) {}
+
+    /** CPU seconds (user + system) of every thread of the process, by thread id, from /proc. */
+    static Map<String, ThreadCpu> threadCpu(long pid) {
+        Map<String, ThreadCpu> byTid = new HashMap<>();
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path task : tasks.toList()) {
                 try {
@@ -75,7 +78,7 @@ final class BenchEnv {
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                     double cpu = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) TICKS_PER_SECOND;
-                    byName.merge(name, cpu, Double::sum);
+                    byTid.put(task.getFileName().toString(), new ThreadCpu(name, cpu));
                 } catch (IOException e) {
                     // the thread ended meanwhile
                 }
@@ -83,15 +86,21 @@ final class BenchEnv {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return byName;
+        return byTid;
     }
 
-    /** The threads that used the most CPU between two {@link #threadCpu} snapshots, as text. */
-    static String topThreads(Map<String, Double> before, Map<String, Double> after, int count) {
-        Map<String, Double> used = new HashMap<>();
-        after.forEach((name, cpu) -> used.put(name, cpu - before.getOrDefault(name, 0.0)));
+    /**
+     * The thread names that used the most CPU between two {@link #threadCpu} snapshots, as text (threads
+     * that ended in between are missing; Linux cuts names to 15 characters).
+     */
+    static String topThreads(Map<String, ThreadCpu> before, Map<String, ThreadCpu> after, int count) {
+        Map<String, Double> used = new TreeMap<>();
+        after.forEach((tid, now) -> {
+            ThreadCpu then = before.get(tid);
+            used.merge(now.name(), now.cpu() - (then == null ? 0 : then.cpu()), Double::sum);
+        });
         double total = used.values().stream().mapToDouble(Double::doubleValue).sum();
-        StringBuilder text = new StringBuilder(String.format("%.1f s CPU:", total));
+        StringBuilder text = new StringBuilder(String.format("%.1f s CPU in threads alive at the end:", total));
         used.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(count)
                 .forEach(e -> text.append(String.format(" %s %.1f s;", e.getKey(), e.getValue())));
         return text.toString();
