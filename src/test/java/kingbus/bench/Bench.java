@@ -199,11 +199,15 @@ final class Bench implements AutoCloseable {
         Map<String, BenchEnv.ThreadCpu> leaderThreads0 = BenchEnv.threadCpu(leaderPid);
         Map<String, BenchEnv.ThreadCpu> followerThreads0 = BenchEnv.threadCpu(followerPid);
         Path jfr = startJfr(leaderPid, "p1-leader");
+        Poller leaderPoller = new Poller(leader.mysqlPort(), KingbusProcess.REPLICA_USER,
+                KingbusProcess.REPLICA_PASSWORD);
+        leaderPoller.end();
         long t0 = System.nanoTime();
         admin(leader, "/api/v1/syncer/start");
         waitFor("the Kingbus leader holds " + masterEnd, Duration.ofMinutes(30),
-                () -> masterEnd.equals(endOf(leader)));
+                () -> masterEnd.equals(leaderPoller.end()));
         double leaderSeconds = (System.nanoTime() - t0) / 1e9;
+        leaderPoller.close();
         double leaderCpu = BenchEnv.cpuSeconds(leaderPid) - leaderCpu0;
         double followerCpu = BenchEnv.cpuSeconds(followerPid) - followerCpu0;
         double masterCpu = BenchEnv.cpuSeconds(masterPid) - masterCpu0;
@@ -235,16 +239,20 @@ final class Bench implements AutoCloseable {
             replica.execute("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + master.port()
                     + ", MASTER_USER='" + MariaDb.REPL_USER + "', MASTER_PASSWORD='" + MariaDb.REPL_PASSWORD
                     + "', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1");
-            long t0 = System.nanoTime();
-            replica.execute("START SLAVE IO_THREAD");
-            waitFor("the replica's IO thread has read " + masterEnd, Duration.ofMinutes(20), () -> {
-                Map<String, String> status = replica.slaveStatus();
-                if (!"0".equals(status.getOrDefault("Last_IO_Errno", "0"))) {
-                    throw new IllegalStateException("replica IO error: " + status.get("Last_IO_Error"));
-                }
-                return masterEnd.equals(status.get("Master_Log_File") + ":" + status.get("Read_Master_Log_Pos"));
-            });
-            double seconds = (System.nanoTime() - t0) / 1e9;
+            double seconds;
+            try (Poller poller = new Poller(replica.port(), MariaDb.ADMIN_USER, MariaDb.ADMIN_PASSWORD)) {
+                poller.row("SELECT 1");
+                long t0 = System.nanoTime();
+                replica.execute("START SLAVE IO_THREAD");
+                waitFor("the replica's IO thread has read " + masterEnd, Duration.ofMinutes(20), () -> {
+                    Map<String, String> status = poller.row("SHOW SLAVE STATUS");
+                    if (!"0".equals(status.getOrDefault("Last_IO_Errno", "0"))) {
+                        throw new IllegalStateException("replica IO error: " + status.get("Last_IO_Error"));
+                    }
+                    return masterEnd.equals(status.get("Master_Log_File") + ":" + status.get("Read_Master_Log_Pos"));
+                });
+                seconds = (System.nanoTime() - t0) / 1e9;
+            }
             replica.execute("STOP SLAVE");
             return seconds;
         }
@@ -276,7 +284,7 @@ final class Bench implements AutoCloseable {
         List<String> timings = new ArrayList<>();
         Map<String, String> masterDigests = null;
         Map<String, String> kingbusDigests = null;
-        for (int round = 0; round < 2; round++) {
+        for (int round = 0; round < 3; round++) {
             for (boolean fromKingbus : new boolean[] {false, true}) {
                 Path out = Files.createTempDirectory(base, "kingbus-bench-raw-");
                 try {
@@ -310,8 +318,8 @@ final class Bench implements AutoCloseable {
         boolean identical = masterDigests.equals(kingbusDigests);
         double ratio = bestMaster / bestKingbus;
         log("P2 downloads: " + timings + "; byte-identical: " + identical);
-        put(new Result("P2 serve one", String.format("%.1f MB/s (best of 2: %.2f s)", binlogBytes / 1e6 / bestKingbus,
-                bestKingbus), String.format("%.1f MB/s (best of 2: %.2f s)", binlogBytes / 1e6 / bestMaster, bestMaster),
+        put(new Result("P2 serve one", String.format("%.1f MB/s (best of 3: %.2f s)", binlogBytes / 1e6 / bestKingbus,
+                bestKingbus), String.format("%.1f MB/s (best of 3: %.2f s)", binlogBytes / 1e6 / bestMaster, bestMaster),
                 ratio, ">= 1.2x", ratio >= 1.2 && identical,
                 "`mariadb-binlog --read-from-remote-server --raw` of all " + files.size() + " files to "
                         + base + ", from a follower; runs " + timings + "; the " + files.size() + " files "
@@ -726,7 +734,8 @@ final class Bench implements AutoCloseable {
     }
 
     static void log(String line) {
-        System.out.println("[bench " + java.time.LocalTime.now().withNano(0) + "] " + line);
+        System.out.println("[bench " + java.time.LocalTime.now().format(java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss"))
+                + "] " + line);
         System.out.flush();
     }
 
