@@ -27,10 +27,11 @@ class BenchSmokeIT {
             "P3 fan-out", 1.0);
 
     /**
-     * The regression floors: about half of the lowest of three smoke runs on 2026-12-01 at 748ebae, on a
-     * 2-core machine with other builds running (P1 0.09/0.05/0.04, P2 0.72/0.77/0.52, P3 0.41/0.60/0.47).
+     * The regression floors: about half of the lowest of four smoke runs on 2026-12-01 at 748ebae, on a
+     * 2-core machine with other builds running (P1 0.09/0.05/0.04/0.14, P2 0.72/0.77/0.52/0.38,
+     * P3 0.41/0.60/0.47/1.07).
      */
-    private static final Map<String, Double> REGRESSION_FLOOR = Map.of("P1 ingest", 0.02, "P2 serve one", 0.25,
+    private static final Map<String, Double> REGRESSION_FLOOR = Map.of("P1 ingest", 0.02, "P2 serve one", 0.2,
             "P3 fan-out", 0.2);
 
     @Test
