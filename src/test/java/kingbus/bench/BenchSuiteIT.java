@@ -13,7 +13,7 @@ class BenchSuiteIT {
     @Test
     @EnabledIfSystemProperty(named = "kingbus.bench.parts", matches = ".+")
     void suite() throws Exception {
-        try (Bench bench = new Bench(Bench.Settings.fromSystemProperties("P1,P2,P3,P6,P4", 1024, 256, 50, 128))) {
+        try (Bench bench = new Bench(Bench.Settings.fromSystemProperties("P1,P2,P3,P6,P4", 1024, 256, 50, 256))) {
             try {
                 bench.run();
             } catch (Exception | AssertionError e) {
