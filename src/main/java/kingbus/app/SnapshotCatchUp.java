@@ -18,7 +18,9 @@ import kingbus.syncer.BinlogSyncer;
  * pulls from the master (raw events, whole transactions, file/position then GTID mode), writing
  * straight into the local store instead of proposing. Kingbus serves only committed binlog, so what
  * is fetched is committed; appends are idempotent by position, so the Raft entries after the
- * snapshot that overlap it are skipped as duplicates.
+ * snapshot that the fetch already covered are skipped, and one that straddles the fetched end is
+ * trimmed to the part not held ({@code BinlogStore.append}). Nothing the puller still has in hand
+ * reaches the store once {@link #fetch} has returned.
  *
  * <p>A store whose newest file is older than the snapshot's first file holds nothing the cluster
  * still keeps: it is discarded first and the kept files are fetched from the first one.
@@ -38,6 +40,9 @@ final class SnapshotCatchUp implements SnapshotFetcher {
     private final int maxEntryBytes;
     private final ThreadFactory threads;
     private final BinlogSyncer.MasterTls tls;
+    /** Guards {@link #accepting}: the puller's proposer thread may outlive {@code stop()} by a moment. */
+    private final Object appendGate = new Object();
+    private boolean accepting;
 
     /** @param tls true when the members' MySQL ports require TLS (the fetch then encrypts, trusting any certificate) */
     SnapshotCatchUp(BinlogStore store, String user, String password, long serverId, int maxEntryBytes,
@@ -65,6 +70,9 @@ final class SnapshotCatchUp implements SnapshotFetcher {
         BinlogSyncer puller = new BinlogSyncer(new BinlogSyncer.Settings(host, port, user, password, serverId,
                 Duration.ofSeconds(1), maxEntryBytes, 4, Duration.ofMillis(200), Duration.ofSeconds(2), tls, false),
                 this::localEnd, this::appendLocally, threads);
+        synchronized (appendGate) {
+            accepting = true;
+        }
         puller.start();
         try {
             long seenBytes = -1;
@@ -82,6 +90,9 @@ final class SnapshotCatchUp implements SnapshotFetcher {
             }
         } finally {
             puller.stop();
+            synchronized (appendGate) {
+                accepting = false; // nothing more reaches the store once the fetch has returned
+            }
         }
         long fetched = store.bytesAppended() - bytesBefore;
         LOG.info(() -> "Caught up to the Raft snapshot (" + target.lastFile() + ":" + target.endPosition()
@@ -103,11 +114,16 @@ final class SnapshotCatchUp implements SnapshotFetcher {
     }
 
     private CompletableFuture<Boolean> appendLocally(byte[] entry) {
-        try {
-            AppendResult result = store.append(EntryCodec.chunks(entry, 0, entry.length));
-            return CompletableFuture.completedFuture(result != AppendResult.REJECTED);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+        synchronized (appendGate) {
+            if (!accepting) {
+                return CompletableFuture.failedFuture(new IllegalStateException("the snapshot catch-up has ended"));
+            }
+            try {
+                AppendResult result = store.append(EntryCodec.chunks(entry, 0, entry.length));
+                return CompletableFuture.completedFuture(result != AppendResult.REJECTED);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
     }
 }

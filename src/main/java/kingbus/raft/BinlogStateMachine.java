@@ -42,6 +42,9 @@ public final class BinlogStateMachine implements StateMachine {
     private final BinlogStore store;
     private final SnapshotFetcher fetcher;
     private final String advertisedAddress;
+    /** True while RAFT reads this node's own snapshot at start ({@link BoundedResendRaft#initStateMachineFromLog}). */
+    private volatile boolean restoring;
+    private volatile boolean fetching;
 
     /** A state machine that cannot catch up from a snapshot (tests). */
     public BinlogStateMachine(BinlogStore store) {
@@ -99,6 +102,13 @@ public final class BinlogStateMachine implements StateMachine {
             return;
         }
         if (!holds(file, end)) {
+            if (restoring) {
+                // This node's own snapshot, read at start, is ahead of its store: an install whose fetch failed.
+                // Its log is older than the snapshot, so the leader sends a snapshot again once it has joined.
+                LOG.warning("The local binlog store is behind this node's Raft snapshot (" + file + ":" + end
+                        + "): it catches up when the leader sends a snapshot again");
+                return;
+            }
             if (fetcher == null || source.isEmpty()) {
                 throw new IllegalStateException("The local binlog store is behind the Raft snapshot (" + file + ":"
                         + end + ") and cannot fetch the rest (no source in the snapshot)");
@@ -106,7 +116,12 @@ public final class BinlogStateMachine implements StateMachine {
             SnapshotFetcher.Target target = new SnapshotFetcher.Target(first, file, end, source);
             LOG.info(() -> "Behind the Raft snapshot (" + file + ":" + end + ", first file " + target.firstFile()
                     + "): fetching the binlog this node lacks from " + target.source());
-            fetcher.fetch(target);
+            fetching = true;
+            try {
+                fetcher.fetch(target);
+            } finally {
+                fetching = false;
+            }
             if (!holds(file, end)) {
                 throw new IllegalStateException("Fetching from " + source + " ended before " + file + ":" + end);
             }
@@ -114,6 +129,16 @@ public final class BinlogStateMachine implements StateMachine {
         if (!first.isEmpty() && store.file(first).isPresent()) {
             store.purgeTo(first); // the purges the snapshot stands for; nothing when already there
         }
+    }
+
+    /** Set while RAFT restores this node's own snapshot at start: a store behind it is not fetched then. */
+    void restoring(boolean value) {
+        restoring = value;
+    }
+
+    /** True while a snapshot's files are being fetched (RAFT's thread is busy with it). */
+    boolean fetching() {
+        return fetching;
     }
 
     /** True when the store holds {@code file} up to {@code end}, or a later file. */

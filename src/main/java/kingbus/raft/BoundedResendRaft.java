@@ -168,6 +168,26 @@ public class BoundedResendRaft extends RAFT {
      * acknowledged its catch-up batch (or whose batch is overdue), or that refused an entry while no
      * batch was in flight, sends the next batch at once.
      */
+    /**
+     * At start RAFT reads this node's own snapshot: a store behind it (an install whose fetch failed
+     * before a restart) must not fetch then, from a member that may be down; the leader sends a
+     * snapshot again once this node has joined, since its log is older.
+     */
+    @Override
+    public void initStateMachineFromLog() throws Exception {
+        BinlogStateMachine machine = state_machine instanceof BinlogStateMachine m ? m : null;
+        if (machine != null) {
+            machine.restoring(true);
+        }
+        try {
+            super.initStateMachineFromLog();
+        } finally {
+            if (machine != null) {
+                machine.restoring(false);
+            }
+        }
+    }
+
     @Override
     public void handleUpRequest(Message msg, RaftHeader hdr) {
         LeaderCommitTracker guard = commitGuard;

@@ -10,6 +10,7 @@ import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.raft.AppendEntriesRequest;
 import org.jgroups.protocols.raft.AppendEntriesResponse;
 import org.jgroups.protocols.raft.AppendResult;
+import org.jgroups.protocols.raft.InstallSnapshotRequest;
 import org.jgroups.protocols.raft.LogEntries;
 import org.jgroups.protocols.raft.LogEntry;
 import org.jgroups.protocols.raft.RAFT;
@@ -65,18 +66,46 @@ public final class LeaderCommitTracker extends Protocol {
         this.raft = protocol;
     }
 
+    /** True while RAFT's thread cannot take requests (the store waits for disk space, a snapshot is fetched). */
+    private volatile java.util.function.BooleanSupplier busy = () -> false;
+
+    /**
+     * While {@code busy}, requests from the leader are dropped here instead of queuing in RAFT (about
+     * one entry's bytes each, for as long as the wait lasts); the leader sends them again when this
+     * node answers.
+     */
+    void busyWhen(java.util.function.BooleanSupplier condition) {
+        this.busy = condition;
+    }
+
+    private boolean dropWhileBusy(Message msg) {
+        Header header = msg.getHeader(raftHeaderId);
+        return (header instanceof AppendEntriesRequest || header instanceof InstallSnapshotRequest)
+                && busy.getAsBoolean();
+    }
+
     @Override
     public Object up(Message msg) {
+        if (dropWhileBusy(msg)) {
+            return null;
+        }
         observe(msg);
         return up_prot.up(msg);
     }
 
     @Override
     public void up(MessageBatch batch) {
-        for (Message msg : batch) {
-            observe(msg);
+        for (java.util.Iterator<Message> it = batch.iterator(); it.hasNext(); ) {
+            Message msg = it.next();
+            if (dropWhileBusy(msg)) {
+                it.remove();
+            } else {
+                observe(msg);
+            }
         }
-        up_prot.up(batch);
+        if (!batch.isEmpty()) {
+            up_prot.up(batch);
+        }
     }
 
     @Override

@@ -117,7 +117,9 @@ public final class RaftNode implements AutoCloseable {
         ch.name(settings.nodeId());
         LeaderCommitTracker tracker = new LeaderCommitTracker();
         ch.getProtocolStack().insertProtocol(tracker, ProtocolStack.Position.BELOW, RAFT.class);
-        RaftHandle handle = new RaftHandle(ch, new BinlogStateMachine(store, snapshotFetcher, advertisedAddress)).raftId(settings.nodeId());
+        BinlogStateMachine stateMachine = new BinlogStateMachine(store, snapshotFetcher, advertisedAddress);
+        tracker.busyWhen(() -> stateMachine.fetching() || store.writeBlocked().isPresent());
+        RaftHandle handle = new RaftHandle(ch, stateMachine).raftId(settings.nodeId());
         RAFT protocol = handle.raft();
         ((BoundedResendRaft) protocol).maxResendBytes(settings.maxResendBytes()).commitGuard(tracker);
         tracker.raft(protocol);

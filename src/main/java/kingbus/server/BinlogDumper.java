@@ -362,20 +362,24 @@ final class BinlogDumper {
             throw new BinlogUnavailableException(e.getMessage() + "; the first event '" + file.name() + "' at "
                     + position);
         }
-        currentFile = file.name();
-        readPosition = position;
-        sendArtificial(Events.fakeRotate(serverId, file.name(), position, artificialChecksum()));
-        if (position > BinlogFile.BIN_LOG_HEADER_SIZE) {
-            byte[] fde = file.formatDescription();
-            if (fde == null) {
-                cursor.close();
-                throw new BinlogUnavailableException("Kingbus does not hold the start of binlog file '" + file.name()
-                        + "', so it cannot send its FORMAT_DESCRIPTION event; start at a later file");
+        try {
+            currentFile = file.name();
+            readPosition = position;
+            sendArtificial(Events.fakeRotate(serverId, file.name(), position, artificialChecksum()));
+            if (position > BinlogFile.BIN_LOG_HEADER_SIZE) {
+                byte[] fde = file.formatDescription();
+                if (fde == null) {
+                    throw new BinlogUnavailableException("Kingbus does not hold the start of binlog file '"
+                            + file.name() + "', so it cannot send its FORMAT_DESCRIPTION event; start at a later file");
+                }
+                clearInitialLogPos = true;
+                sendFormatDescription(fde);
             }
-            clearInitialLogPos = true;
-            sendFormatDescription(fde);
+            return cursor;
+        } catch (IOException | RuntimeException e) {
+            cursor.close(); // an open cursor holds purges back: never leave one behind
+            throw e;
         }
-        return cursor;
     }
 
     // ---------------------------------------------------------------- streaming

@@ -329,6 +329,20 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     public AppendResult append(List<Chunk> chunks) {
         appendLock.lock();
         try {
+            while (true) {
+                AppendResult result = tryAppend(chunks);
+                if (result != null) {
+                    return result;
+                }
+            }
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** One attempt of {@link #append}; null when the store changed while it waited for the disk (try again). */
+    private AppendResult tryAppend(List<Chunk> chunks) {
+        {
             if (closed) { // not ensureOpen(): damage stops reads, never the appends Raft relies on
                 throw new BinlogUnavailableException("The binlog store is closed");
             }
@@ -341,8 +355,20 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             List<FileMeta> finishedFiles = new ArrayList<>();
             boolean anyNew = false;
             long bytes = 0;
-            for (Chunk chunk : chunks) {
+            for (Chunk given : chunks) {
                 FileMeta last = files.isEmpty() ? null : files.get(files.size() - 1);
+                Chunk chunk = given;
+                if (last != null && last.name.equals(chunk.file()) && chunk.startPosition() < last.endPosition
+                        && chunk.endPosition() > last.endPosition) {
+                    // Overlaps the held end (a member that fetched past a snapshot gets the entries after it):
+                    // take the part it lacks when the held end is an event boundary of the chunk.
+                    chunk = suffixFrom(chunk, last.endPosition);
+                    if (chunk == null) {
+                        LOG.severe("Refusing a chunk of " + given.file() + " at " + given.startPosition() + ": the"
+                                + " store ends that file at " + last.endPosition + ", inside one of its events");
+                        return AppendResult.REJECTED;
+                    }
+                }
                 EventScan scan = EventScan.of(chunk);
                 if (!scan.valid()) {
                     LOG.severe("Refusing a chunk of " + chunk.file() + " at " + chunk.startPosition() + ": "
@@ -361,7 +387,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     }
                     target = last;
                 } else {
-                    Optional<FileMeta> older = files.stream().filter(f -> f.name.equals(chunk.file())).findFirst();
+                    String name = chunk.file();
+                    Optional<FileMeta> older = files.stream().filter(f -> f.name.equals(name)).findFirst();
                     if (older.isPresent()) {
                         if (chunk.endPosition() <= older.get().endPosition) {
                             continue; // already held
@@ -399,7 +426,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             }
             View next = new View(List.copyOf(files), current.firstOrdinal, nextSegment, state, current.version + 1);
             List<FileMeta> kept = files;
-            writeDurably(() -> {
+            boolean written = writeDurably(current, () -> {
                 for (int i = 0; i < segmentKeys.size(); i++) {
                     cache.put(segmentKeys.get(i), segmentValues.get(i));
                 }
@@ -409,13 +436,31 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 }
                 cache.put(STATE_KEY, next.encodeState());
             });
+            if (!written) {
+                return null;
+            }
             view = next;
             bytesAppended.addAndGet(bytes);
             appended.signalAll();
             return AppendResult.APPENDED;
-        } finally {
-            appendLock.unlock();
         }
+    }
+
+    /** The part of {@code chunk} from {@code position} on, or null when that is not where one of its events starts. */
+    private static Chunk suffixFrom(Chunk chunk, long position) {
+        byte[] events = chunk.events();
+        int offset = 0;
+        long at = chunk.startPosition();
+        while (at < position && offset < events.length) {
+            int size = EventScan.eventSize(events, offset);
+            if (size <= 0) {
+                return null;
+            }
+            offset += size;
+            at += size;
+        }
+        return at == position ? new Chunk(chunk.file(), position, java.util.Arrays.copyOfRange(events, offset,
+                events.length)) : null;
     }
 
     /**
@@ -452,7 +497,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             dropped = List.copyOf(current.files.subList(0, index));
             next = new View(List.copyOf(current.files.subList(index, current.files.size())),
                     current.firstOrdinal + index, current.nextSegmentId, current.gtidState, current.version + 1);
-            cache.put(STATE_KEY, next.encodeState());
+            View planned = next;
+            if (!writeDurably(current, () -> cache.put(STATE_KEY, planned.encodeState()))) {
+                return purgeTo(firstKept); // the store changed while waiting for the disk: plan again
+            }
             view = next;
             appended.signalAll();
         } finally {
@@ -485,10 +533,20 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             dropped = current.files;
             FileMeta newest = dropped.get(dropped.size() - 1);
             // The newest file's record lives in the state record: give it its own, so an interrupted removal is finished.
-            cache.put(FILE_KEY_PREFIX + newest.ordinal, withChecksum(newest.encode()));
             View next = new View(List.of(), current.firstOrdinal + dropped.size(), current.nextSegmentId,
                     GtidList.EMPTY, current.version + 1);
-            cache.put(STATE_KEY, next.encodeState());
+            if (!writeDurably(current, () -> {
+                cache.put(FILE_KEY_PREFIX + newest.ordinal, withChecksum(newest.encode()));
+                cache.put(STATE_KEY, next.encodeState());
+            })) {
+                appendLock.unlock();
+                try {
+                    discardAll();
+                } finally {
+                    appendLock.lock();
+                }
+                return;
+            }
             view = next;
             appended.signalAll();
         } finally {
@@ -558,9 +616,11 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
     /**
      * Runs {@code writes} (which must be safe to repeat) once there is room on the disk, and again
-     * after every failure, until they succeed or the store closes. Called under the append lock.
+     * after every failure, until they succeed or the store closes. Called under the append lock,
+     * which a wait releases: returns false, writing nothing, when the store changed from {@code planned}
+     * meanwhile (the caller plans again); true once written.
      */
-    private void writeDurably(Runnable writes) {
+    private boolean writeDurably(View planned, Runnable writes) {
         boolean logged = false;
         while (true) {
             if (closed) {
@@ -578,7 +638,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                         LOG.info("Binlog appends resumed: " + usableBytes() + " bytes usable on " + root);
                         writeBlocked = null;
                     }
-                    return;
+                    return true;
                 } catch (RuntimeException e) {
                     if (closed) {
                         throw new BinlogUnavailableException("The binlog store is closed");
@@ -597,6 +657,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new BinlogUnavailableException("Interrupted while waiting to append: " + problem);
+            }
+            if (view != planned) {
+                return false;
             }
         }
     }
@@ -793,6 +856,11 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             appendLock.unlock();
         }
         remover.shutdownNow();
+        try {
+            remover.awaitTermination(5, TimeUnit.SECONDS); // it stops between removals once closed is set
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         manager.stop();
         LOG.info("Binlog store closed");
     }

@@ -65,7 +65,24 @@ class SnapshotCatchUpIT {
         assertThat(purge.exitCode()).as(purge.output()).isZero();
         assertThat(firstKept.compareTo(followerNewest)).as("every file the follower holds is purged").isPositive();
 
+        // The master keeps writing while the follower rejoins, so the fetch ends inside a Raft entry that
+        // comes after the snapshot: the follower must take that entry's tail, not leave a hole.
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            try (Connection c = master.connect(); Statement s = c.createStatement()) {
+                for (int i = 0; writing.get(); i++) {
+                    s.execute("INSERT INTO s.t VALUES (" + (1000 + i) + ", REPEAT('w', 20000))");
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "rejoin-writer");
+        writer.start();
         follower.start();
+        Thread.sleep(5000); // keep writing through the snapshot install; nothing to wait on
+        writing.set(false);
+        writer.join(30_000);
+        master.execute("FLUSH BINARY LOGS");
         awaitSameEnd(master, follower);
         follower.awaitReady();
         assertThat(follower.messages()).anyMatch(line -> line.contains("Caught up to the Raft snapshot"));

@@ -178,6 +178,41 @@ class BinlogStoreTest {
         }
     }
 
+    @Test
+    void aChunkOverlappingTheHeldEndAddsOnlyWhatIsMissingAndOneSplittingAnEventIsRefused() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            store.append(List.of(chunk(0, 5)));
+            assertThat(store.append(List.of(chunk(3, 8)))).isEqualTo(AppendResult.APPENDED);
+            assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(position(8));
+            List<byte[]> read = readAll(store.open(FILE, 4));
+            assertThat(read).hasSize(8);
+            for (int i = 0; i < 8; i++) {
+                assertThat(read.get(i)).as("event %d", i).isEqualTo(events.get(i));
+            }
+            Chunk split = new Chunk(FILE, position(7) + 1, java.util.Arrays.copyOfRange(
+                    FixtureEvents.concat(events, 7, 10), 1, FixtureEvents.concat(events, 7, 10).length));
+            assertThat(store.append(List.of(split))).isEqualTo(AppendResult.REJECTED);
+            assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(position(8));
+        }
+    }
+
+    @Test
+    void discardAllEmptiesTheStoreForGoodAndItStartsOverFromAnyFile() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            store.append(List.of(chunk(0, 10)));
+            store.append(List.of(chunkOf("mysql-bin.000002", 0, 4)));
+            store.discardAll();
+            assertThat(store.files()).isEmpty();
+            assertThat(store.gtidState()).isEqualTo(GtidList.EMPTY);
+            assertThat(store.append(List.of(chunkOf("mysql-bin.000007", 0, 5)))).isEqualTo(AppendResult.APPENDED);
+        }
+        try (BinlogStore reopened = BinlogStore.open(dir)) {
+            assertThat(reopened.files()).extracting(BinlogFile::name).containsExactly("mysql-bin.000007");
+            assertThat(readAll(reopened.open("mysql-bin.000007", 4))).hasSize(5);
+            assertThat(reopened.verifyAll()).isTrue();
+        }
+    }
+
     private static List<byte[]> readAll(EventCursor cursor) {
         List<byte[]> read = new ArrayList<>();
         for (StoredEvent event = cursor.next(); event != null; event = cursor.next()) {
