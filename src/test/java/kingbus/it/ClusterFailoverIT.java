@@ -174,16 +174,10 @@ class ClusterFailoverIT {
         long frozenAt = System.nanoTime();
         leader.freeze();
         String beforeFailover = master.gtidBinlogPos();
-        // Once (CI, 2026-12-01) the new leader was elected in about 3 s, but its syncer got nothing from the
-        // master for over 30 s after "Connected". Not explained yet (a master serves a second dump with the
-        // same server_id at once while the first one's reader is frozen: checked). Wait long enough to
-        // measure it; the bound below still fails the test past 15 s.
-        Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                 .until(() -> nodes.stream().anyMatch(n -> n != leader && n.role().equals("leader")
                         && n.get("/health/ready").body().contains("\"syncer\":\"STREAMING\"")));
         double failoverSeconds = (System.nanoTime() - frozenAt) / 1e9;
-        System.out.printf("FROZEN LEADER: a new leader streams from the master %.1f s after the freeze%n",
-                failoverSeconds);
         onSurvivor.awaitSlavePos(beforeFailover, Duration.ofSeconds(60));
         long atCheck = written.get();
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > atCheck + 200);
