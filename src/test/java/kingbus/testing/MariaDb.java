@@ -72,7 +72,7 @@ public final class MariaDb implements AutoCloseable {
     private void launch() throws IOException {
         List<String> command = new ArrayList<>(List.of("mariadbd", "--no-defaults", "--user=root",
                 "--datadir=" + dir.resolve("data"), "--socket=" + dir.resolve("s.sock"),
-                "--pid-file=" + dir.resolve("p.pid"), "--tmpdir=" + dir, "--port=" + port, "--bind-address=127.0.0.1",
+                "--pid-file=" + dir.resolve("p.pid"), "--port=" + port, "--bind-address=127.0.0.1",
                 "--server-id=" + serverId, "--log-bin=mysql-bin", "--binlog-format=ROW", "--log-slave-updates",
                 "--gtid-strict-mode=ON", "--skip-name-resolve", "--performance-schema=OFF",
                 "--innodb-buffer-pool-size=64M", "--max-allowed-packet=64M", "--log-error=" + dir.resolve("error.log")));
