@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 class StoreSizeBench {
 
     private static final double GB = Double.parseDouble(System.getProperty("kingbus.bench.store-gb", "10"));
+    private static final int ROWS = Integer.getInteger("kingbus.bench.rows-per-transaction", 250);
     private final Cleanup cleanup = new Cleanup();
 
     @AfterEach
@@ -52,12 +53,12 @@ class StoreSizeBench {
         long begin = System.nanoTime();
         try (Connection c = master.connect(); Statement s = c.createStatement()) {
             s.execute("USE b");
-            // One statement: 2,500 rows of 4,000 bytes, about 10 MB of row events in one transaction
-            // (a transaction is held whole in memory on its way in: 100 MB ones ran a 512 MB heap out).
+            // One statement: ROWS rows of 4,000 bytes in one transaction, 250 (1 MB) by default. A transaction
+            // is held whole in memory on its way in: 10 MB ones ran a 512 MB node out of heap (docs/BENCHMARKS.md).
             for (int batch = 0; written < target; batch++) {
-                s.execute("INSERT INTO t SELECT " + batch + " * 2500 + seq, REPEAT(CHAR(65 + (seq + " + batch
-                        + ") % 26), 4000) FROM seq_1_to_2500");
-                if (batch % 10 == 9) {
+                s.execute("INSERT INTO t SELECT " + batch + " * " + ROWS + " + seq, REPEAT(CHAR(65 + (seq + " + batch
+                        + ") % 26), 4000) FROM seq_1_to_" + ROWS);
+                if (batch % 50 == 49) {
                     written = masterBytes(master);
                 }
             }
