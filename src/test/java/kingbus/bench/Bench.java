@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -23,7 +22,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -31,6 +29,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
@@ -166,7 +166,7 @@ final class Bench implements AutoCloseable {
     // ---------------------------------------------------------------- P1
 
     private void ingest(boolean withBaseline) throws Exception {
-        String masterEnd = endOf(master.port(), MariaDb.ADMIN_USER, MariaDb.ADMIN_PASSWORD);
+        String masterEnd = settledMasterEnd();
         double baselineSeconds = Double.NaN;
         if (withBaseline) {
             List<Double> runs = new ArrayList<>();
@@ -467,9 +467,11 @@ final class Bench implements AutoCloseable {
                             + " + seq, REPEAT('x', 1000) FROM seq_1_to_1000");
                 }
             }
-            String masterEnd = endOf(master.port(), MariaDb.ADMIN_USER, MariaDb.ADMIN_PASSWORD);
-            waitFor("every reader has the live writes", Duration.ofMinutes(5),
-                    () -> readers.stream().allMatch(r -> r.position().equals(masterEnd) || failed(r)));
+            String masterEnd = settledMasterEnd();
+            waitFor("every reader has the live writes (" + masterEnd + ")", Duration.ofMinutes(5),
+                    () -> readers.stream().allMatch(r -> r.position().equals(masterEnd) || failed(r)),
+                    () -> "; the node is at " + endOrEmpty(node) + ", the readers at " + readers.stream()
+                            .map(DumpReader::position).collect(Collectors.groupingBy(p -> p, Collectors.counting())));
             long connected = readers.stream().filter(r -> !r.ended()).count();
             double rssPeak = BenchEnv.rssMb(pid);
             double heap = BenchEnv.heapAfterFullGcMb(pid);
@@ -520,7 +522,7 @@ final class Bench implements AutoCloseable {
         master.execute("CREATE DATABASE sbtest",
                 "CREATE TABLE sbtest.probe (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT) ENGINE=InnoDB");
         Processes.run(null, sysbenchCommand("oltp_write_only", sysbench, "prepare"), 300);
-        String masterEnd = endOf(master.port(), MariaDb.ADMIN_USER, MariaDb.ADMIN_PASSWORD);
+        String masterEnd = settledMasterEnd();
         waitFor("every node holds the sysbench tables", Duration.ofMinutes(5),
                 () -> nodes.stream().allMatch(n -> masterEnd.equals(endOrEmpty(n))));
         String state = master.gtidBinlogPos();
@@ -558,7 +560,7 @@ final class Bench implements AutoCloseable {
                 }
             }
             sysbenchOutput = load.get(settings.p4Seconds() + 180, TimeUnit.SECONDS);
-            String end = endOf(master.port(), MariaDb.ADMIN_USER, MariaDb.ADMIN_PASSWORD);
+            String end = settledMasterEnd();
             waitFor("every reader has everything", Duration.ofMinutes(2),
                     () -> readers.stream().allMatch(r -> r.position().equals(end)));
         } finally {
@@ -655,7 +657,25 @@ final class Bench implements AutoCloseable {
     // ---------------------------------------------------------------- helpers
 
     private static String endOf(KingbusProcess node) throws SQLException {
-        return endOf(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
+        return node.binlogEnd();
+    }
+
+    /**
+     * The master's SHOW MASTER STATUS once it has stopped moving. When a commit rotates the binlog, MariaDB
+     * writes the new file's BINLOG_CHECKPOINT_EVENT a moment later (once the old file's transactions are
+     * committed in InnoDB), so an end read right after the commit can be short of that event for good.
+     */
+    private String settledMasterEnd() throws Exception {
+        String last = master.binlogEnd();
+        for (int i = 0; i < 50; i++) {
+            sleep(200);
+            String now = master.binlogEnd();
+            if (now.equals(last)) {
+                return now;
+            }
+            last = now;
+        }
+        throw new IllegalStateException("the master's binlog end did not settle in 10 s: " + last);
     }
 
     private static String endOrEmpty(KingbusProcess node) {
@@ -666,17 +686,6 @@ final class Bench implements AutoCloseable {
         }
     }
 
-    /** "file:position" of SHOW MASTER STATUS on a master or a Kingbus node. */
-    static String endOf(int port, String user, String password) throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        props.setProperty("connectTimeout", "5000");
-        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", props);
-                Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SHOW MASTER STATUS")) {
-            return rows.next() ? rows.getString(1) + ":" + rows.getString(2) : "";
-        }
-    }
 
     interface Check {
         boolean done() throws Exception;
@@ -684,6 +693,12 @@ final class Bench implements AutoCloseable {
 
     /** Polls every 50 ms; exceptions from the check other than SQLException (node not up) fail at once. */
     private static void waitFor(String what, Duration timeout, Check check) throws Exception {
+        waitFor(what, timeout, check, () -> "");
+    }
+
+    /** As above; on timeout the message ends with {@code state}, which says where things stand. */
+    private static void waitFor(String what, Duration timeout, Check check, Supplier<String> state)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
@@ -694,7 +709,8 @@ final class Bench implements AutoCloseable {
                 // a node not answering yet: try again
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out after " + timeout + " waiting until " + what);
+                throw new IllegalStateException("timed out after " + timeout + " waiting until " + what + " "
+                        + state.get());
             }
             sleep(50);
         }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,7 +14,6 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
@@ -64,7 +62,6 @@ class StoreSizeBench {
             }
         }
         double writeSeconds = (System.nanoTime() - begin) / 1e9;
-        String masterEnd = end(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD);
 
         KingbusProcess node = cleanup.add(KingbusProcess.forMaster(master, Map.of(
                 "KINGBUS_RAFT_MAX_LOG_BYTES", String.valueOf(1L << 30))));
@@ -72,9 +69,9 @@ class StoreSizeBench {
         node.start();
         Awaitility.await("Kingbus holds the master's binlog").atMost(Duration.ofHours(2))
                 .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-                .until(() -> end(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD)
-                        .equals(masterEnd));
+                .until(() -> node.binlogEnd().equals(master.binlogEnd()));
         double ingestSeconds = (System.nanoTime() - ingestBegin) / 1e9;
+        String masterEnd = master.binlogEnd();
         node.awaitReady();
 
         Processes.run(null, List.of("jcmd", String.valueOf(node.pid()), "GC.run"), 120);
@@ -89,8 +86,7 @@ class StoreSizeBench {
         long killBegin = System.nanoTime();
         node.start().awaitReady();
         double killRestart = (System.nanoTime() - killBegin) / 1e9;
-        assertThat(end(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD))
-                .as("nothing lost across the restarts").isEqualTo(masterEnd);
+        assertThat(node.binlogEnd()).as("nothing lost across the restarts").isEqualTo(masterEnd);
 
         String firstFile = master.binaryLogs().get(0);
         double fromKingbus = readAll(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD,
@@ -164,14 +160,4 @@ class StoreSizeBench {
         return -1;
     }
 
-    /** "file:position" of SHOW MASTER STATUS. */
-    private static String end(int port, String user, String password) throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", props);
-                Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SHOW MASTER STATUS")) {
-            return rows.next() ? rows.getString(1) + ":" + rows.getString(2) : "";
-        }
-    }
 }

@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import kingbus.testing.BinlogTool;
 import kingbus.testing.Cleanup;
@@ -57,8 +53,8 @@ class DiskFullIT {
         Awaitility.await("the node reports its full disk").atMost(Duration.ofSeconds(120)).ignoreExceptions()
                 .until(() -> node.get("/health/ready").body(), body -> body.contains("is full")
                         && body.contains("kingbus.store.min-free-bytes") && body.contains("\"DOWN\""));
-        String held = end(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
-        String masterEnd = end(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD);
+        String held = node.binlogEnd();
+        String masterEnd = master.binlogEnd();
         assertThat(held).as("it stopped short of the master").isNotEqualTo(masterEnd);
         assertThat(node.messages()).anyMatch(line -> line.contains("Binlog appends are waiting: the disk of"));
         // It still serves what it holds: a raw download of its first file.
@@ -72,8 +68,8 @@ class DiskFullIT {
         Processes.run(null, List.of("mount", "-o", "remount,size=512m", data.toString()), 30);
         Awaitility.await("the node resumes and holds what the master has").atMost(Duration.ofSeconds(180))
                 .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                .until(() -> end(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD)
-                        .equals(end(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD)));
+                .until(() -> node.binlogEnd()
+                        .equals(master.binlogEnd()));
         node.awaitReady();
         assertThat(node.messages()).anyMatch(line -> line.contains("Binlog appends resumed"));
         List<String> files = master.binaryLogs();
@@ -95,14 +91,4 @@ class DiskFullIT {
         }
     }
 
-    /** "file:position" of SHOW MASTER STATUS. */
-    private static String end(int port, String user, String password) throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", props);
-                Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SHOW MASTER STATUS")) {
-            return rows.next() ? rows.getString(1) + ":" + rows.getString(2) : "";
-        }
-    }
 }

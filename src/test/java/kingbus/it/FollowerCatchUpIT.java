@@ -2,7 +2,6 @@ package kingbus.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -65,13 +64,13 @@ class FollowerCatchUpIT {
         // The master writes the new file's BINLOG_CHECKPOINT event a moment after FLUSH BINARY LOGS
         // returns: compare with the master's position as it is at each poll.
         Awaitility.await("the leader holds what the master has").atMost(Duration.ofSeconds(300))
-                .until(() -> endOf(leader).equals(lastFileOf(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD)));
+                .until(() -> leader.binlogEnd().equals(master.binlogEnd()));
 
         long restartedAt = System.nanoTime();
         follower.start();
         Awaitility.await("the restarted follower holds what the master has").atMost(Duration.ofSeconds(600))
                 .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .until(() -> endOf(follower).equals(lastFileOf(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD)));
+                .until(() -> follower.binlogEnd().equals(master.binlogEnd()));
         double catchUpSeconds = (System.nanoTime() - restartedAt) / 1e9;
 
         List<String> files = master.binaryLogs();
@@ -89,18 +88,4 @@ class FollowerCatchUpIT {
         }
     }
 
-    private static String endOf(KingbusProcess node) throws SQLException, IOException {
-        return lastFileOf(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
-    }
-
-    /** "file:position" of SHOW MASTER STATUS on a master or a Kingbus node. */
-    private static String lastFileOf(int port, String user, String password) throws SQLException, IOException {
-        java.util.Properties props = new java.util.Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        try (Connection c = java.sql.DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", props);
-                Statement s = c.createStatement(); var rows = s.executeQuery("SHOW MASTER STATUS")) {
-            return rows.next() ? rows.getString(1) + ":" + rows.getString(2) : "";
-        }
-    }
 }

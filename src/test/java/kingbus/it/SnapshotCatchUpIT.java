@@ -112,12 +112,12 @@ class SnapshotCatchUpIT {
     private static void awaitSameEnd(MariaDb master, KingbusProcess node) {
         Awaitility.await(node.nodeName() + " holds what the master has").atMost(Duration.ofSeconds(180))
                 .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .until(() -> end(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD)
-                        .equals(end(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD)));
+                .until(() -> node.binlogEnd()
+                        .equals(master.binlogEnd()));
     }
 
     private static String lastFile(KingbusProcess node) throws SQLException {
-        String end = end(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
+        String end = node.binlogEnd();
         return end.substring(0, end.indexOf(':'));
     }
 
@@ -132,13 +132,6 @@ class SnapshotCatchUpIT {
         return files;
     }
 
-    /** "file:position" of SHOW MASTER STATUS. */
-    private static String end(int port, String user, String password) throws SQLException {
-        try (Connection c = connect(port, user, password); Statement s = c.createStatement();
-                ResultSet rows = s.executeQuery("SHOW MASTER STATUS")) {
-            return rows.next() ? rows.getString(1) + ":" + rows.getString(2) : "";
-        }
-    }
 
     private static Connection connect(int port, String user, String password) throws SQLException {
         Properties props = new Properties();

@@ -199,6 +199,11 @@ public final class KingbusProcess implements AutoCloseable {
         return request(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET());
     }
 
+    /** "file:position" of SHOW MASTER STATUS on this node, as the replica user. */
+    public String binlogEnd() throws java.sql.SQLException {
+        return MariaDb.binlogEnd(mysqlPort, REPLICA_USER, REPLICA_PASSWORD);
+    }
+
     /** GET on the admin API with the admin credentials. */
     public HttpResponse<String> adminGet(String path) {
         return request(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET()

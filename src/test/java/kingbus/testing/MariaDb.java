@@ -222,6 +222,27 @@ public final class MariaDb implements AutoCloseable {
         return queryString("SELECT @@GLOBAL.gtid_slave_pos");
     }
 
+    /**
+     * "file:position" of SHOW MASTER STATUS here. Right after a commit that rotated the binlog this can be
+     * short of the new file's BINLOG_CHECKPOINT_EVENT, which MariaDB writes a moment later: compare it with a
+     * node's end at each poll, not once.
+     */
+    public String binlogEnd() throws SQLException {
+        return binlogEnd(port, ADMIN_USER, ADMIN_PASSWORD);
+    }
+
+    /** "file:position" of SHOW MASTER STATUS on a master or a Kingbus node, or "" when it shows no row. */
+    public static String binlogEnd(int port, String user, String password) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        props.setProperty("connectTimeout", "5000");
+        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", props);
+                Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SHOW MASTER STATUS")) {
+            return rows.next() ? rows.getString(1) + ":" + rows.getString(2) : "";
+        }
+    }
+
     /** The binlog files the server has, oldest first. */
     public List<String> binaryLogs() {
         try (Connection c = connect(); Statement s = c.createStatement();
