@@ -18,7 +18,9 @@ import org.awaitility.core.ConditionTimeoutException;
 /**
  * One Kingbus node as a real child process: {@code java -jar target/kingbus.jar} (built by
  * {@code mvn package}), configured through environment variables, with its own data dir, ports
- * and Liberty extract dir. Can be killed with SIGKILL and restarted on the same data.
+ * and Liberty extract dir; or, after {@link #installedServer()}, the installed Liberty server that
+ * {@code mvn liberty:run} runs ({@code target/liberty/wlp/bin/server run kingbus}) with its own output
+ * dir. Can be killed with SIGKILL and restarted on the same data. Not thread-safe: one test thread drives it.
  */
 public final class KingbusProcess implements AutoCloseable {
 
@@ -36,6 +38,7 @@ public final class KingbusProcess implements AutoCloseable {
     private ProcessHandle process;
     private int starts;
     private String maxHeap = "512m";
+    private boolean installedServer;
 
     private KingbusProcess(Path dir, Map<String, String> settings) {
         this.dir = dir;
@@ -132,8 +135,26 @@ public final class KingbusProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Runs the installed server ({@code target/liberty/wlp}, as {@code mvn liberty:run} does) instead of
+     * the runnable jar: no extraction at each start, and a restart finds Liberty's caches (the output
+     * dir's workarea) warm, as a restarted production server does. Each start logs to its own dir.
+     */
+    public KingbusProcess installedServer() {
+        return installedServer(true);
+    }
+
+    /** Runs the installed server from the next start on when true, the runnable jar when false. */
+    public KingbusProcess installedServer(boolean installed) {
+        this.installedServer = installed;
+        return this;
+    }
+
     /** Starts the process; returns once Liberty answers /health/started with 200. */
     public KingbusProcess start() {
+        if (installedServer) {
+            return startInstalledServer();
+        }
         String jar = System.getProperty("kingbus.jar", "target/kingbus.jar");
         if (!Files.exists(Path.of(jar))) {
             throw new IllegalStateException("No runnable jar at " + jar + ": run mvn package first");
@@ -148,6 +169,33 @@ public final class KingbusProcess implements AutoCloseable {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
             builder.environment().putAll(env);
             builder.environment().put("WLP_JAR_EXTRACT_DIR", extract.toString());
+            process = builder.start().toHandle();
+            Processes.track(process);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        awaitHealth("/health/started", 200, Duration.ofSeconds(120));
+        return this;
+    }
+
+    private KingbusProcess startInstalledServer() {
+        Path wlp = Path.of(System.getProperty("kingbus.wlp.dir", "target/liberty/wlp"));
+        Path script = wlp.resolve("bin/server");
+        if (!Files.isExecutable(script)) {
+            throw new IllegalStateException("No installed Liberty server at " + wlp + ": run mvn package first");
+        }
+        try {
+            starts++;
+            // "server run" execs the JVM, so the child's pid is the JVM's (kill -9 hits the server itself).
+            ProcessBuilder builder = new ProcessBuilder(script.toString(), "run", "kingbus")
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
+            builder.environment().putAll(env);
+            builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            builder.environment().put("JVM_ARGS", "-Xmx" + maxHeap);
+            builder.environment().put("WLP_OUTPUT_DIR", dir.resolve("liberty").toString());
+            builder.environment().put("LOG_DIR", dir.resolve("logs-" + starts).toString());
             process = builder.start().toHandle();
             Processes.track(process);
         } catch (IOException e) {
