@@ -1,5 +1,6 @@
 package kingbus.store;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -99,11 +100,19 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private static final int OLDEST_READABLE_FORMAT = 2;
     /** Written next to the data when damage is found, so a restart refuses the store too. */
     static final String DAMAGE_MARKER = "DAMAGED";
+    /** The bytes of segments kept on the heap for readers (see {@link #recent}). */
+    static final long RECENT_SEGMENT_BYTES = 16L << 20;
 
     private final Path root;
     private final Path dataLocation;
     private final DefaultCacheManager manager;
     private final Cache<Object, byte[]> cache;
+    /**
+     * The segments appended or read last, bounded by their bytes, not their number: a segment is one Raft
+     * entry's chunk, a whole transaction when that is larger, so a count bound held 8 x 10 MB with 10 MB
+     * transactions. Tailing readers find new segments here; Infinispan's own container keeps only two.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<Long, byte[]> recent;
     private final ReentrantLock appendLock = new ReentrantLock();
     private final Condition appended = appendLock.newCondition();
     private final AtomicLong bytesAppended = new AtomicLong();
@@ -134,6 +143,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         this.manager = manager;
         this.cache = cache;
         this.view = view;
+        this.recent = Caffeine.newBuilder().maximumWeight(RECENT_SEGMENT_BYTES)
+                .weigher((Long id, byte[] value) -> value.length).executor(Runnable::run).build();
     }
 
     /** Opens (or creates) the store under {@code dir}, checking the newest 256 MiB of segments. */
@@ -156,11 +167,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         global.jmx().enabled(false);
         global.cacheContainer().statistics(false);
         ConfigurationBuilder cacheConfig = new ConfigurationBuilder();
-        // Segments are up to kingbus.raft.max-entry-bytes (1 MiB) each: keep few on the heap (readers stream,
-        // they do not revisit), or a follower catching up fills the heap (seen: OutOfMemoryError at 512 MiB).
-        // A segment is one Raft entry's chunk: about 1 MiB, but a whole large transaction when it is larger
-        // (10 MB transactions with 32 cached ran a 512 MiB heap out): keep very few.
-        cacheConfig.memory().maxCount(8);
+        // Segments are up to kingbus.raft.max-entry-bytes (1 MiB) each, but a whole large transaction when
+        // that is larger: Infinispan's container bounds them by number only, so it keeps two, and the store
+        // keeps recent ones in a cache bounded by bytes (see recent).
+        cacheConfig.memory().maxCount(2);
         cacheConfig.persistence().passivation(false)
                 .addStore(SoftIndexFileStoreConfigurationBuilder.class)
                 .dataLocation(root.resolve("data").toString())
@@ -262,7 +272,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     return false; // stopped early: not verified
                 }
                 try {
-                    Segment segment = readSegment(id);
+                    Segment segment = readStoredSegment(id);
                     if (segment.fileOrdinal != file.ordinal
                             || (expected >= 0 && segment.startPosition != expected)
                             || (id == file.firstSegment && segment.startPosition != file.firstPosition)) {
@@ -429,6 +439,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             boolean written = writeDurably(current, () -> {
                 for (int i = 0; i < segmentKeys.size(); i++) {
                     cache.put(segmentKeys.get(i), segmentValues.get(i));
+                    recent.put((Long) segmentKeys.get(i), segmentValues.get(i));
                 }
                 for (FileMeta finished : finishedFiles) {
                     cache.put(FILE_KEY_PREFIX + finished.ordinal,
@@ -567,6 +578,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                             return; // the next start finishes it
                         }
                         cache.remove(id);
+                        recent.invalidate(id);
                     }
                     cache.remove(FILE_KEY_PREFIX + file.ordinal);
                 }
@@ -793,6 +805,21 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     }
 
     private Segment readSegment(long id) {
+        byte[] value = recent.getIfPresent(id);
+        if (value != null) {
+            StoreCorruptException known = damage;
+            if (known != null) {
+                throw known;
+            }
+            return Segment.decode(id, value); // checked when it was written or first read
+        }
+        Segment segment = readStoredSegment(id);
+        recent.put(id, segment.bytes());
+        return segment;
+    }
+
+    /** A segment from Infinispan (its container or its file store), checked; not kept in {@link #recent}. */
+    private Segment readStoredSegment(long id) {
         StoreCorruptException known = damage;
         if (known != null) {
             throw known;

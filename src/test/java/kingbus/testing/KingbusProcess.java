@@ -222,7 +222,7 @@ public final class KingbusProcess implements AutoCloseable {
 
     private void awaitHealth(String path, int status, Duration timeout) {
         try {
-            Awaitility.await("Kingbus " + path + " = " + status).atMost(timeout).pollInterval(Duration.ofMillis(250))
+            Awaitility.await("Kingbus " + path + " = " + status).atMost(timeout).pollInterval(Duration.ofMillis(100))
                     .ignoreExceptionsInstanceOf(UncheckedIOException.class)
                     .until(() -> {
                         if (process != null && !process.isAlive()) {
