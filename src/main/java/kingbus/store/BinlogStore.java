@@ -159,6 +159,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
      * @throws StoreCorruptException naming the data directory and the record when what is on disk is damaged
      */
     public static BinlogStore open(Path dir, long verifyBytes) throws IOException {
+        long began = System.nanoTime();
         Path root = dir.toAbsolutePath().resolve("infinispan");
         Files.createDirectories(root);
         GlobalConfigurationBuilder global = new GlobalConfigurationBuilder().nonClusteredDefault();
@@ -200,7 +201,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             }
             BinlogStore store = new BinlogStore(root, dataLocation, manager, cache, view);
             long from = store.segmentCoveringNewest(verifyBytes);
+            long verifyBegan = System.nanoTime();
             store.verify(from, view.nextSegmentId);
+            long verifyMillis = (System.nanoTime() - verifyBegan) / 1_000_000;
             StoreCorruptException found = store.damage;
             if (found != null) {
                 throw found;
@@ -209,7 +212,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             store.checkedAtOpenFrom = from;
             store.finishInterruptedRemoval();
             LOG.info(() -> "Binlog store opened at " + root + ": " + view.files.size() + " file(s), GTID state '"
-                    + view.gtidState + "'; segments from " + from + " of " + view.nextSegmentId + " checked");
+                    + view.gtidState + "'; segments from " + from + " of " + view.nextSegmentId + " checked in "
+                    + verifyMillis + " ms; opened in " + (System.nanoTime() - began) / 1_000_000 + " ms");
             return store;
         } catch (RuntimeException | IOException e) {
             manager.stop();
