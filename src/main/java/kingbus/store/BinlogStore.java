@@ -102,6 +102,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     static final String DAMAGE_MARKER = "DAMAGED";
     /** The bytes of segments kept on the heap for readers (see {@link #recent}). */
     static final long RECENT_SEGMENT_BYTES = 16L << 20;
+    /** A segment holds whole events up to this many bytes (one event alone when it is larger). */
+    static final int SEGMENT_BYTES = 1 << 20;
 
     private final Path root;
     private final Path dataLocation;
@@ -424,15 +426,22 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                             false, null, state, nextSegment, -1);
                     files.add(target);
                 }
-                FileMeta updated = target.append(chunk, scan, nextSegment);
+                FileMeta updated = target;
+                byte[] events = chunk.events();
+                for (int offset = 0; offset < events.length; ) {
+                    int length = segmentLength(events, offset);
+                    long start = chunk.startPosition() + offset;
+                    updated = updated.append(start, start + length, scan, nextSegment);
+                    segmentKeys.add(nextSegment);
+                    segmentValues.add(encodeSegment(updated.ordinal, start, events, offset, length));
+                    nextSegment++;
+                    offset += length;
+                }
                 for (MariadbGtid gtid : scan.gtids()) {
                     state = state.with(gtid);
                 }
                 files.set(updated.ordinal - current.firstOrdinal, updated);
-                segmentKeys.add(nextSegment);
-                segmentValues.add(encodeSegment(updated.ordinal, chunk));
-                nextSegment++;
-                bytes += chunk.events().length;
+                bytes += events.length;
                 anyNew = true;
             }
             if (!anyNew) {
@@ -808,6 +817,16 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         return low;
     }
 
+    /** How many segments hold {@code file} (0 when it is not held); for tests in this package. */
+    long segmentsOf(String file) {
+        for (FileMeta meta : view.files) {
+            if (meta.name.equals(file)) {
+                return meta.lastSegment < 0 ? 0 : meta.lastSegment - meta.firstSegment + 1;
+            }
+        }
+        return 0;
+    }
+
     private Segment readSegment(long id) {
         byte[] value = recent.getIfPresent(id);
         if (value != null) {
@@ -957,10 +976,28 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
     // ---------------------------------------------------------------- records
 
-    private static byte[] encodeSegment(int fileOrdinal, Chunk chunk) {
-        byte[] value = new byte[Segment.HEADER_LENGTH + chunk.events().length];
-        java.nio.ByteBuffer.wrap(value).putInt(fileOrdinal).putLong(chunk.startPosition()).putInt(0)
-                .put(chunk.events());
+    /**
+     * The length of the segment that starts at {@code offset} of a chunk's (valid) events: whole events
+     * up to {@link #SEGMENT_BYTES}, or one event when that alone is larger. A chunk is a whole Raft entry,
+     * a whole transaction when that is larger than an entry: split, no segment is a 10 MB value for
+     * Infinispan to marshal (with 10 MB transactions that ran a 512 MiB heap out).
+     */
+    private static int segmentLength(byte[] events, int offset) {
+        int length = 0;
+        while (offset + length < events.length) {
+            int size = EventScan.eventSize(events, offset + length);
+            if (length > 0 && length + size > SEGMENT_BYTES) {
+                break;
+            }
+            length += size;
+        }
+        return length;
+    }
+
+    private static byte[] encodeSegment(int fileOrdinal, long startPosition, byte[] events, int offset, int length) {
+        byte[] value = new byte[Segment.HEADER_LENGTH + length];
+        java.nio.ByteBuffer.wrap(value).putInt(fileOrdinal).putLong(startPosition).putInt(0)
+                .put(events, offset, length);
         java.nio.ByteBuffer.wrap(value).putInt(Segment.CHECKSUM_OFFSET, Segment.checksum(value));
         return value;
     }
@@ -1101,17 +1138,18 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             long firstSegment,
             long lastSegment) {
 
-        FileMeta append(Chunk chunk, EventScan scan, long segmentId) {
+        /** This file with one more segment, {@code [start, end)}, of a chunk that {@code scan} describes. */
+        FileMeta append(long start, long end, EventScan scan, long segmentId) {
             byte[] fde = formatDescription;
-            if (fde == null && chunk.startPosition() == BinlogFile.BIN_LOG_HEADER_SIZE) {
+            if (fde == null && start == BinlogFile.BIN_LOG_HEADER_SIZE) {
                 fde = scan.formatDescription();
             }
-            GtidList start = startState;
+            GtidList stateAtStart = startState;
             if (lastSegment < 0 && scan.gtidListAtStart() != null) {
-                start = scan.gtidListAtStart();
+                stateAtStart = scan.gtidListAtStart();
             }
-            return new FileMeta(ordinal, name, firstPosition, chunk.endPosition(), rotated || scan.rotates(), fde,
-                    start, firstSegment, segmentId);
+            return new FileMeta(ordinal, name, firstPosition, end, rotated || scan.rotates(), fde,
+                    stateAtStart, firstSegment, segmentId);
         }
 
         BinlogFile toBinlogFile() {

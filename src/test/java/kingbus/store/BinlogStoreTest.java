@@ -213,6 +213,46 @@ class BinlogStoreTest {
         }
     }
 
+    @Test
+    void aLargeChunkIsStoredAsSegmentsOfWholeEventsUpToOneMebibyte() throws Exception {
+        // A whole 5 MB transaction in one Raft entry: 3 events of 300 KB, 2 more, one of 2.5 MB, 3 of 300 KB.
+        List<byte[]> big = new ArrayList<>();
+        long position = position(3);
+        int[] sizes = {300_000, 300_000, 300_000, 300_000, 300_000, 2_500_000, 300_000, 300_000, 300_000};
+        for (int i = 0; i < sizes.length; i++) {
+            byte[] event = syntheticEvent(position, sizes[i], (byte) i);
+            big.add(event);
+            position += event.length;
+        }
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            store.append(List.of(chunk(0, 3)));
+            assertThat(store.append(List.of(new Chunk(FILE, position(3), FixtureEvents.concat(big, 0, big.size())))))
+                    .isEqualTo(AppendResult.APPENDED);
+            // 1 segment for the first chunk, then [3 x 300 KB] [2 x 300 KB] [2.5 MB alone] [3 x 300 KB]
+            assertThat(store.segmentsOf(FILE)).isEqualTo(5);
+            assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(position);
+            assertThat(readAll(store.open(FILE, position(3)))).containsExactlyElementsOf(big);
+        }
+        try (BinlogStore reopened = BinlogStore.open(dir, 0)) {
+            assertThat(reopened.verifyAll()).isTrue();
+            List<byte[]> read = readAll(reopened.open(FILE, 4));
+            assertThat(read.subList(3, read.size())).containsExactlyElementsOf(big);
+            // every event boundary inside the chunk is a valid start, the segments' too
+            long sixth = position(3) + 5 * 300_000L;
+            assertThat(readAll(reopened.open(FILE, sixth)).get(0)).isEqualTo(big.get(5));
+        }
+    }
+
+    /** An event with a valid v4 header (WRITE_ROWS_EVENT_V1, log_pos = its end) and {@code fill} as its body. */
+    private static byte[] syntheticEvent(long position, int size, byte fill) {
+        byte[] event = new byte[size];
+        java.util.Arrays.fill(event, fill);
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(event).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        header.putInt(0, 0).put(4, (byte) 23).putInt(5, 1).putInt(9, size).putInt(13, (int) (position + size))
+                .putShort(17, (short) 0);
+        return event;
+    }
+
     private static List<byte[]> readAll(EventCursor cursor) {
         List<byte[]> read = new ArrayList<>();
         for (StoredEvent event = cursor.next(); event != null; event = cursor.next()) {
