@@ -407,7 +407,6 @@ final class BinlogDumper {
     }
 
     private void process(StoredEvent stored) throws IOException {
-        byte[] event = stored.bytes();
         if (!stored.file().equals(currentFile)) {
             // The master's ROTATE ended the previous file; announce the new one as the master does.
             sendArtificial(Events.fakeRotate(serverId, stored.file(), stored.position(), artificialChecksum()));
@@ -415,7 +414,17 @@ final class BinlogDumper {
             skip = Skip.NOT;
         }
         readPosition = stored.endPosition();
-        int type = LogEvent.type(event);
+        int type = stored.type();
+        if (type != LogEvent.FORMAT_DESCRIPTION_EVENT && skip == Skip.NOT && !semiSync && !stripsChecksums()
+                && !(type == LogEvent.GTID_EVENT && connectState != null && !pending.isEmpty())) {
+            // The common case: the event goes out as stored, from the store's shared segment, without a copy.
+            if (type != LogEvent.ANNOTATE_ROWS_EVENT || command.sendAnnotateRows()) {
+                send(stored.buffer(), stored.offset(), stored.length(), false);
+            }
+            sendFakeGtidListIfDue();
+            return;
+        }
+        byte[] event = stored.bytes();
         if (type == LogEvent.FORMAT_DESCRIPTION_EVENT) {
             sendFormatDescription(event);
             return;
@@ -429,10 +438,19 @@ final class BinlogDumper {
                 sendStored(event, semiSync && endsSentGroup(event, type, crc));
             }
         }
+        sendFakeGtidListIfDue();
+    }
+
+    private void sendFakeGtidListIfDue() throws IOException {
         if (sendFakeGtidList && skip == Skip.NOT) {
             sendArtificial(Events.artificialGtidList(serverId, readPosition, seen, artificialChecksum()));
             sendFakeGtidList = false;
         }
+    }
+
+    /** True when events lose their CRC32 on the way out: the replica did not announce checksum support. */
+    private boolean stripsChecksums() {
+        return !checksumAware && currentChecksumAlg == LogEvent.BINLOG_CHECKSUM_ALG_CRC32;
     }
 
     /**
@@ -522,8 +540,7 @@ final class BinlogDumper {
     }
 
     private void sendStored(byte[] event, boolean needAck) throws IOException {
-        boolean strip = !checksumAware && currentChecksumAlg == LogEvent.BINLOG_CHECKSUM_ALG_CRC32;
-        send(strip ? Events.withoutChecksum(event) : event, needAck);
+        send(stripsChecksums() ? Events.withoutChecksum(event) : event, needAck);
     }
 
     private void sendArtificial(byte[] event) throws IOException {
@@ -531,8 +548,12 @@ final class BinlogDumper {
     }
 
     private void send(byte[] event, boolean needAck) throws IOException {
+        send(event, 0, event.length, needAck);
+    }
+
+    private void send(byte[] buffer, int offset, int length, boolean needAck) throws IOException {
         if (semiSync) {
-            io.write(needAck ? semiSyncNeedAck : semiSyncNoAck, event, 0, event.length);
+            io.write(needAck ? semiSyncNeedAck : semiSyncNoAck, buffer, offset, length);
             if (needAck) {
                 // As MariaDB's Repl_semi_sync_master::flush_net: send it now, and restart the
                 // packet count as the replica does when it writes its ack (the next event is 1).
@@ -540,10 +561,10 @@ final class BinlogDumper {
                 io.sequence(1);
             }
         } else {
-            io.write(Packets.OK_HEADER, event, 0, event.length);
+            io.write(Packets.OK_HEADER, buffer, offset, length);
         }
         pendingEvents++;
-        pendingBytes += event.length;
+        pendingBytes += length;
         if (pendingBytes > COUNTER_FLUSH_BYTES) {
             flushCounters();
         }

@@ -958,10 +958,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 }
                 int start = Segment.HEADER_LENGTH + offset;
                 int size = EventScan.eventSize(loaded.bytes, start);
-                byte[] event = new byte[size];
-                System.arraycopy(loaded.bytes, start, event, 0, size);
-                StoredEvent stored = new StoredEvent(fileName,
-                        loaded.startPosition + offset, event);
+                // a slice of the segment, which is shared (recent segments) and never modified: no copy per event
+                StoredEvent stored = new StoredEvent(fileName, loaded.startPosition + offset, loaded.bytes, start,
+                        size);
                 offset += size;
                 return stored;
             }
