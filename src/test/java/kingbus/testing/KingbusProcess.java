@@ -152,23 +152,12 @@ public final class KingbusProcess implements AutoCloseable {
 
     /** Starts the process; returns once Liberty answers /health/started with 200. */
     public KingbusProcess start() {
-        if (installedServer) {
-            return startInstalledServer();
-        }
-        String jar = System.getProperty("kingbus.jar", "target/kingbus.jar");
-        if (!Files.exists(Path.of(jar))) {
-            throw new IllegalStateException("No runnable jar at " + jar + ": run mvn package first");
-        }
+        starts++;
+        ProcessBuilder builder = installedServer ? installedServerCommand() : runnableJarCommand();
+        builder.directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
         try {
-            starts++;
-            // The runnable jar refuses an extract dir left behind by a killed process: one per start.
-            Path extract = dir.resolve("wlp-" + starts);
-            ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-Xmx" + maxHeap, "-jar", jar)
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
-            builder.environment().putAll(env);
-            builder.environment().put("WLP_JAR_EXTRACT_DIR", extract.toString());
             process = builder.start().toHandle();
             Processes.track(process);
         } catch (IOException e) {
@@ -178,31 +167,32 @@ public final class KingbusProcess implements AutoCloseable {
         return this;
     }
 
-    private KingbusProcess startInstalledServer() {
+    private ProcessBuilder runnableJarCommand() {
+        String jar = System.getProperty("kingbus.jar", "target/kingbus.jar");
+        if (!Files.exists(Path.of(jar))) {
+            throw new IllegalStateException("No runnable jar at " + jar + ": run mvn package first");
+        }
+        ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-Xmx" + maxHeap, "-jar", jar);
+        builder.environment().putAll(env);
+        // The runnable jar refuses an extract dir left behind by a killed process: one per start.
+        builder.environment().put("WLP_JAR_EXTRACT_DIR", dir.resolve("wlp-" + starts).toString());
+        return builder;
+    }
+
+    private ProcessBuilder installedServerCommand() {
         Path wlp = Path.of(System.getProperty("kingbus.wlp.dir", "target/liberty/wlp"));
         Path script = wlp.resolve("bin/server");
         if (!Files.isExecutable(script)) {
             throw new IllegalStateException("No installed Liberty server at " + wlp + ": run mvn package first");
         }
-        try {
-            starts++;
-            // "server run" execs the JVM, so the child's pid is the JVM's (kill -9 hits the server itself).
-            ProcessBuilder builder = new ProcessBuilder(script.toString(), "run", "kingbus")
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
-            builder.environment().putAll(env);
-            builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-            builder.environment().put("JVM_ARGS", "-Xmx" + maxHeap);
-            builder.environment().put("WLP_OUTPUT_DIR", dir.resolve("liberty").toString());
-            builder.environment().put("LOG_DIR", dir.resolve("logs-" + starts).toString());
-            process = builder.start().toHandle();
-            Processes.track(process);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        awaitHealth("/health/started", 200, Duration.ofSeconds(120));
-        return this;
+        // "server run" execs the JVM, so the child's pid is the JVM's (kill -9 hits the server itself).
+        ProcessBuilder builder = new ProcessBuilder(script.toString(), "run", "kingbus");
+        builder.environment().putAll(env);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("JVM_ARGS", "-Xmx" + maxHeap);
+        builder.environment().put("WLP_OUTPUT_DIR", dir.resolve("liberty").toString());
+        builder.environment().put("LOG_DIR", dir.resolve("logs-" + starts).toString());
+        return builder;
     }
 
     private static String javaBinary() {
