@@ -152,7 +152,7 @@ public class KingbusNode {
                         trusting);
             }
             syncer = new BinlogSyncer(new BinlogSyncer.Settings(masterHost.get(), config.masterPort(),
-                    config.masterUser(), config.masterPassword(), config.serverId(), config.masterHeartbeat(),
+                    config.masterUser(), config.masterPassword(), config.upstreamServerId(), config.masterHeartbeat(),
                     config.raftMaxEntryBytes(), 4, Duration.ofMillis(200), Duration.ofSeconds(10), masterTls,
                     config.masterSemiSync()),
                     this::committedEnd,

@@ -263,6 +263,25 @@ public class KingbusConfig {
         return Long.parseLong(serverId.trim());
     }
 
+    /**
+     * The server id this node's syncer gives the master: {@link #serverId()} plus this node's place in
+     * {@code kingbus.raft.members} (0 for the first), so no two members share one. A MariaDB master holds a
+     * new dump with a server id already dumping until the older dump thread ends (it only marks it
+     * KILL_SLAVE_SAME_ID), and the thread of a frozen or cut-off leader can sit in a network write for
+     * {@code net_write_timeout} (60 s): with one id for every node, such a failover waited that long.
+     */
+    public long upstreamServerId() {
+        List<String> members = raftMemberList();
+        int place = 0;
+        for (int i = 0; i < members.size(); i++) {
+            if (members.get(i).startsWith(nodeName + "@")) {
+                place = i;
+            }
+        }
+        long id = serverId() + place;
+        return id <= 0xFFFF_FFFFL ? id : serverId() - place;
+    }
+
     /** The master's host, or empty when no master is configured. */
     public Optional<String> masterHost() {
         return masterHost.map(String::trim).filter(h -> !h.isEmpty());

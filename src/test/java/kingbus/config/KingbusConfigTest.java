@@ -36,6 +36,19 @@ class KingbusConfigTest {
     }
 
     @Test
+    void eachMemberGivesTheMasterItsOwnServerId() {
+        String members = "n1@127.0.0.1:7800,n2@127.0.0.1:7801,n3@127.0.0.1:7802";
+        for (int i = 1; i <= 3; i++) {
+            KingbusConfig config = new KingbusConfig(configOf(Map.of("kingbus.node.name", "n" + i,
+                    "kingbus.raft.members", members, "kingbus.server.id", "100")));
+            assertThat(config.problems()).isEmpty();
+            assertThat(config.serverId()).as("shown to replicas").isEqualTo(100);
+            assertThat(config.upstreamServerId()).as("n%d toward the master", i).isEqualTo(99 + i);
+        }
+        assertThat(new KingbusConfig(configOf(Map.of())).upstreamServerId()).isEqualTo(4242);
+    }
+
+    @Test
     void retentionSizesAndAgesReadLikeMariadbOptions() {
         KingbusConfig config = new KingbusConfig(configOf(Map.of("kingbus.binlog.retention.size", "50GB",
                 "kingbus.binlog.retention.age", "7d", "kingbus.binlog.retention.check-seconds", "5")));
