@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Binlog retention on a 3-node cluster, as a MariaDB master keeps its own binlogs: files dropped by
@@ -60,6 +63,17 @@ class RetentionIT {
     private List<KingbusProcess> nodes;
     private String gtidInFirstFile;
     private int nextRow = 100;
+
+    /** A failed test prints each node's readiness and its notable log lines (all its starts). */
+    @RegisterExtension
+    final TestWatcher diagnostics = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (nodes != null) {
+                KingbusProcess.printDiagnostics(nodes);
+            }
+        }
+    };
 
     @BeforeAll
     void start() {

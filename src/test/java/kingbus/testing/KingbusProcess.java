@@ -337,7 +337,8 @@ public final class KingbusProcess implements AutoCloseable {
             }
             List<String> notable = node.messages().stream()
                     .filter(l -> l.contains(" W ") || l.contains(" E ") || l.contains("Raft role")
-                            || l.contains("yncer") || l.contains("Kingbus node"))
+                            || l.contains("yncer") || l.contains("Kingbus node") || l.contains("Binlog store")
+                            || l.contains("Joined Raft") || l.contains("napshot"))
                     .filter(l -> !l.contains("ISPN000714"))
                     .toList();
             System.err.println("===== node " + node.nodeName() + " " + ready + "\n"
