@@ -366,7 +366,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             List<FileMeta> files = new ArrayList<>(current.files);
             long nextSegment = current.nextSegmentId;
             GtidList state = current.gtidState;
-            List<Object> segmentKeys = new ArrayList<>();
+            List<Long> segmentKeys = new ArrayList<>();
             List<byte[]> segmentValues = new ArrayList<>();
             List<FileMeta> finishedFiles = new ArrayList<>();
             boolean anyNew = false;
@@ -452,7 +452,6 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             boolean written = writeDurably(current, () -> {
                 for (int i = 0; i < segmentKeys.size(); i++) {
                     cache.put(segmentKeys.get(i), segmentValues.get(i));
-                    recent.put((Long) segmentKeys.get(i), segmentValues.get(i));
                 }
                 for (FileMeta finished : finishedFiles) {
                     cache.put(FILE_KEY_PREFIX + finished.ordinal,
@@ -461,7 +460,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 cache.put(STATE_KEY, next.encodeState());
             });
             if (!written) {
-                return null;
+                return null; // re-planned from the new view: its segments may differ, so none is cached yet
+            }
+            for (int i = 0; i < segmentKeys.size(); i++) {
+                recent.put(segmentKeys.get(i), segmentValues.get(i));
             }
             view = next;
             bytesAppended.addAndGet(bytes);
