@@ -415,10 +415,11 @@ final class BinlogDumper {
         }
         readPosition = stored.endPosition();
         int type = stored.type();
+        boolean checksGtid = type == LogEvent.GTID_EVENT && connectState != null && !pending.isEmpty();
         if (type != LogEvent.FORMAT_DESCRIPTION_EVENT && skip == Skip.NOT && !semiSync && !stripsChecksums()
-                && !(type == LogEvent.GTID_EVENT && connectState != null && !pending.isEmpty())) {
+                && !checksGtid) {
             // The common case: the event goes out as stored, from the store's shared segment, without a copy.
-            if (type != LogEvent.ANNOTATE_ROWS_EVENT || command.sendAnnotateRows()) {
+            if (wanted(type)) {
                 send(stored.buffer(), stored.offset(), stored.length(), false);
             }
             sendFakeGtidListIfDue();
@@ -430,15 +431,18 @@ final class BinlogDumper {
             return;
         }
         boolean crc = currentChecksumAlg == LogEvent.BINLOG_CHECKSUM_ALG_CRC32;
-        if (type == LogEvent.GTID_EVENT && connectState != null && !pending.isEmpty()) {
+        if (checksGtid) {
             checkGtid(event, stored);
         }
-        if (!skipped(event, type, crc)) {
-            if (type != LogEvent.ANNOTATE_ROWS_EVENT || command.sendAnnotateRows()) {
-                sendStored(event, semiSync && endsSentGroup(event, type, crc));
-            }
+        if (!skipped(event, type, crc) && wanted(type)) {
+            sendStored(event, semiSync && endsSentGroup(event, type, crc));
         }
         sendFakeGtidListIfDue();
+    }
+
+    /** False for ANNOTATE_ROWS events when the replica did not ask for them (flag 0x02). */
+    private boolean wanted(int type) {
+        return type != LogEvent.ANNOTATE_ROWS_EVENT || command.sendAnnotateRows();
     }
 
     private void sendFakeGtidListIfDue() throws IOException {
