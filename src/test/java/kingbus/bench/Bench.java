@@ -147,20 +147,9 @@ final class Bench implements AutoCloseable {
         }
         sleep(1000); // the master writes a new file's checkpoint event a moment after rotating
         files = master.binaryLogs();
-        binlogBytes = binlogSize(master);
+        binlogBytes = master.binlogBytes();
         log(String.format("generated %.0f MB of binlog in %d files in %.1f s", binlogBytes / 1e6, files.size(),
                 (System.nanoTime() - t0) / 1e9));
-    }
-
-    private static long binlogSize(MariaDb db) throws SQLException {
-        long total = 0;
-        try (Connection c = db.connect(); Statement s = c.createStatement();
-                ResultSet rows = s.executeQuery("SHOW BINARY LOGS")) {
-            while (rows.next()) {
-                total += rows.getLong(2);
-            }
-        }
-        return total;
     }
 
     // ---------------------------------------------------------------- P1
@@ -456,7 +445,7 @@ final class Bench implements AutoCloseable {
                 readers.add(reader);
                 pool.submit(() -> reader.readUntil(Long.MAX_VALUE));
             }
-            String end = endOf(node);
+            String end = node.binlogEnd();
             waitFor(settings.p6Readers() + " readers at " + end, Duration.ofMinutes(10),
                     () -> readers.stream().allMatch(r -> r.position().equals(end) || failed(r)));
             // and live: 20 more transactions of about 1 MB each while they are connected
@@ -477,7 +466,7 @@ final class Bench implements AutoCloseable {
             double heap = BenchEnv.heapAfterFullGcMb(pid);
             double rss = BenchEnv.rssMb(pid);
             String metric = metric(node, "kingbus_replicas_connected");
-            long storedMb = (binlogSize(master)) >> 20;
+            long storedMb = master.binlogBytes() >> 20;
             put(new Result("P6 memory", String.format("heap after full GC %.0f MB with %d replicas connected (%.0f MB"
                     + " without them); RSS %.0f MB (%.0f MB without)", heap, connected, heapIdle, rss, rssIdle),
                     "-", Double.NaN, "heap < 512 MB", heap < 512 && connected == settings.p6Readers(),
@@ -656,10 +645,6 @@ final class Bench implements AutoCloseable {
 
     // ---------------------------------------------------------------- helpers
 
-    private static String endOf(KingbusProcess node) throws SQLException {
-        return node.binlogEnd();
-    }
-
     /**
      * The master's SHOW MASTER STATUS once it has stopped moving. When a commit rotates the binlog, MariaDB
      * writes the new file's BINLOG_CHECKPOINT_EVENT a moment later (once the old file's transactions are
@@ -680,7 +665,7 @@ final class Bench implements AutoCloseable {
 
     private static String endOrEmpty(KingbusProcess node) {
         try {
-            return endOf(node);
+            return node.binlogEnd();
         } catch (SQLException e) {
             return "";
         }

@@ -7,17 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.List;
 import java.util.Map;
 import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
-import kingbus.testing.Processes;
 import kingbus.testing.RawClient;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -57,7 +53,7 @@ class StoreSizeBench {
                 s.execute("INSERT INTO t SELECT " + batch + " * " + ROWS + " + seq, REPEAT(CHAR(65 + (seq + " + batch
                         + ") % 26), 4000) FROM seq_1_to_" + ROWS);
                 if (batch % 50 == 49) {
-                    written = masterBytes(master);
+                    written = master.binlogBytes();
                 }
             }
         }
@@ -74,9 +70,8 @@ class StoreSizeBench {
         String masterEnd = master.binlogEnd();
         node.awaitReady();
 
-        Processes.run(null, List.of("jcmd", String.valueOf(node.pid()), "GC.run"), 120);
-        long heapAfterGc = heapUsedBytes(node.pid());
-        long rss = rssBytes(node.pid());
+        long heapAfterGcMb = Math.round(BenchEnv.heapAfterFullGcMb(node.pid()));
+        long rssMb = Math.round(BenchEnv.rssMb(node.pid()));
 
         long stopBegin = System.nanoTime();
         node.stop();
@@ -112,7 +107,7 @@ class StoreSizeBench {
                         + " reading all of it with a raw dump: Kingbus %.1f s, master %.1f s (%.2fx the master's speed) |"
                         + " `GB=%s bench/store-size.sh` |",
                 LocalDate.now(), written / 1e9, master.binaryLogs().size(), writeSeconds, ingestSeconds,
-                written / 1e6 / ingestSeconds, heapAfterGc >> 20, rss >> 20, cleanRestart, stopSeconds, killRestart, jarRestart, fromKingbus,
+                written / 1e6 / ingestSeconds, heapAfterGcMb, rssMb, cleanRestart, stopSeconds, killRestart, jarRestart, fromKingbus,
                 fromMaster, fromMaster / fromKingbus, System.getProperty("kingbus.bench.store-gb", "10"));
         System.out.println("STORE RESULT: " + row);
         String report = System.getProperty("kingbus.bench.report");
@@ -142,35 +137,4 @@ class StoreSizeBench {
         assertThat(bytes).isGreaterThan(expectedBytes * 9 / 10);
         return (System.nanoTime() - begin) / 1e9;
     }
-
-    private static long masterBytes(MariaDb master) {
-        try (Connection c = master.connect(); Statement s = c.createStatement();
-                ResultSet rows = s.executeQuery("SHOW BINARY LOGS")) {
-            long sum = 0;
-            while (rows.next()) {
-                sum += rows.getLong(2);
-            }
-            return sum;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static long heapUsedBytes(long pid) {
-        // GC.heap_info: " garbage-first heap   total 524288K, used 123456K [...]"
-        String info = Processes.run(null, List.of("jcmd", String.valueOf(pid), "GC.heap_info"), 60);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(info);
-        assertThat(m.find()).as(info).isTrue();
-        return Long.parseLong(m.group(1)) << 10;
-    }
-
-    private static long rssBytes(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) << 10;
-            }
-        }
-        return -1;
-    }
-
 }

@@ -226,10 +226,7 @@ class ReplicationThroughKingbusIT {
     }
 
     private Connection kingbusConnection(String user, String password) throws SQLException {
-        java.util.Properties props = new java.util.Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        return java.sql.DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + kingbus.mysqlPort() + "/", props);
+        return MariaDb.connect(kingbus.mysqlPort(), user, password);
     }
 
     @Test

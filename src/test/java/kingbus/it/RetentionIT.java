@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -17,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import kingbus.testing.BinlogTool;
 import kingbus.testing.Cleanup;
@@ -311,19 +307,11 @@ class RetentionIT {
 
     /** SHOW BINARY LOGS: file name to size, oldest first. */
     private static Map<String, Long> binaryLogs(int port, String user, String password) {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        Map<String, Long> files = new LinkedHashMap<>();
-        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", props);
-                Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SHOW BINARY LOGS")) {
-            while (rows.next()) {
-                files.put(rows.getString(1), rows.getLong(2));
-            }
+        try {
+            return MariaDb.binaryLogSizes(port, user, password);
         } catch (SQLException e) {
             throw new IllegalStateException("SHOW BINARY LOGS on port " + port + ": " + e.getMessage(), e);
         }
-        return files;
     }
 
     /** The {@code purgedGtidState} of a {@code GET /api/v1/binlogs} answer. */

@@ -3,16 +3,13 @@ package kingbus.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import kingbus.testing.BinlogTool;
 import kingbus.testing.Cleanup;
@@ -122,21 +119,6 @@ class SnapshotCatchUpIT {
     }
 
     private static List<String> files(KingbusProcess node) throws SQLException {
-        List<String> files = new ArrayList<>();
-        try (Connection c = connect(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
-                Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SHOW BINARY LOGS")) {
-            while (rows.next()) {
-                files.add(rows.getString(1));
-            }
-        }
-        return files;
-    }
-
-
-    private static Connection connect(int port, String user, String password) throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", props);
+        return new ArrayList<>(node.binaryLogSizes().keySet());
     }
 }

@@ -242,6 +242,11 @@ public final class KingbusProcess implements AutoCloseable {
         return MariaDb.binlogEnd(mysqlPort, REPLICA_USER, REPLICA_PASSWORD);
     }
 
+    /** SHOW BINARY LOGS on this node, as the replica user: file name to size, oldest first. */
+    public Map<String, Long> binaryLogSizes() throws java.sql.SQLException {
+        return MariaDb.binaryLogSizes(mysqlPort, REPLICA_USER, REPLICA_PASSWORD);
+    }
+
     /** GET on the admin API with the admin credentials. */
     public HttpResponse<String> adminGet(String path) {
         return request(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET()
