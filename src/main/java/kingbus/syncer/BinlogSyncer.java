@@ -183,6 +183,8 @@ public final class BinlogSyncer implements AutoCloseable {
     /** Master timestamp (seconds) of the last event received, and when it was received (millis). */
     private volatile long lastEventTimestamp = -1;
     private volatile boolean running;
+    /** Set once the encrypted-master warning is logged: it is logged once per syncer, not per session. */
+    private volatile boolean encryptionNoticed;
     private volatile BinaryLogClient client;
     private Thread connectionThread;
 
@@ -558,6 +560,26 @@ public final class BinlogSyncer implements AutoCloseable {
             }
         }
 
+        /**
+         * A master with {@code encrypt_binlog=ON} decrypts its files for replicas and marks this event
+         * ignorable (MariaDB's {@code send_format_descriptor_event}): the stream that follows is plain
+         * and Kingbus stores it as sent, positions unchanged. An unmarked one would mean encrypted
+         * events follow, which Kingbus cannot read.
+         */
+        private void acceptStartEncryption(byte[] e) {
+            if (!LogEvent.isIgnorable(e)) {
+                throw new IllegalStateException("The master sent START_ENCRYPTION_EVENT in " + file
+                        + " without LOG_EVENT_IGNORABLE_F, so the events after it would be encrypted:"
+                        + " Kingbus cannot decrypt binlog events");
+            }
+            if (!encryptionNoticed) {
+                encryptionNoticed = true;
+                LOG.warning(() -> "The master's binlog " + file + " is encrypted on its disk (encrypt_binlog=ON);"
+                        + " the master sends it decrypted and Kingbus stores it as sent, unencrypted:"
+                        + " encrypt Kingbus's data directory if the binlog must stay encrypted at rest");
+            }
+        }
+
         private void accept(byte[] e) {
             int type = LogEvent.type(e);
             long timestamp = LogEvent.uint32(e, LogEvent.TIMESTAMP_OFFSET);
@@ -570,8 +592,7 @@ public final class BinlogSyncer implements AutoCloseable {
                 return;
             }
             if (type == LogEvent.START_ENCRYPTION_EVENT) {
-                throw new IllegalStateException("The master's binlog is encrypted (START_ENCRYPTION_EVENT in " + file
-                        + "): Kingbus does not support encrypted binlogs");
+                acceptStartEncryption(e);
             }
             if (type == LogEvent.FORMAT_DESCRIPTION_EVENT) {
                 checksums = LogEvent.checksumAlgorithm(e) == LogEvent.BINLOG_CHECKSUM_ALG_CRC32;

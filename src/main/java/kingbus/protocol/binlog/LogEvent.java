@@ -37,6 +37,8 @@ public final class LogEvent {
     public static final int LOG_EVENT_BINLOG_IN_USE_F = 0x1;
     /** LOG_EVENT_ARTIFICIAL_F: made up for the stream, not in any file. */
     public static final int LOG_EVENT_ARTIFICIAL_F = 0x20;
+    /** LOG_EVENT_IGNORABLE_F: a replica that does not know the event type may skip it. */
+    public static final int LOG_EVENT_IGNORABLE_F = 0x80;
 
     /** QUERY_EVENT: a statement (DDL, BEGIN, COMMIT, statement-based DML). */
     public static final int QUERY_EVENT = 2;
@@ -58,7 +60,10 @@ public final class LogEvent {
     public static final int GTID_EVENT = 162;
     /** MariaDB GTID_LIST_EVENT: the GTID state at a point of the binlog. */
     public static final int GTID_LIST_EVENT = 163;
-    /** MariaDB START_ENCRYPTION_EVENT: the rest of the file is encrypted. */
+    /**
+     * MariaDB START_ENCRYPTION_EVENT: the rest of the file is encrypted on the master's disk. A dump
+     * thread decrypts what follows and sends this event with {@link #LOG_EVENT_IGNORABLE_F} set.
+     */
     public static final int START_ENCRYPTION_EVENT = 164;
 
     /** FORMAT_DESCRIPTION body: binlog_version 2, server_version 50, create_timestamp 4, header_length 1, ... */
@@ -116,6 +121,11 @@ public final class LogEvent {
 
     public static int flags(byte[] e) {
         return (e[FLAGS_OFFSET] & 0xFF) | (e[FLAGS_OFFSET + 1] & 0xFF) << 8;
+    }
+
+    /** True when the event has {@link #LOG_EVENT_IGNORABLE_F}. */
+    public static boolean isIgnorable(byte[] e) {
+        return (flags(e) & LOG_EVENT_IGNORABLE_F) != 0;
     }
 
     /** True for an event the master made up for the stream (artificial flag, or log_pos 0). */
