@@ -175,8 +175,8 @@ class MariadbCompatibilityIT {
     @Test
     @Order(3)
     void upstreamKingbusAcknowledgesEachTransactionOnlyOnceItIsCommitted() throws IOException {
-        long yesBefore = masterStatusValue("Rpl_semi_sync_master_yes_tx");
-        assertThat(masterStatusValue("Rpl_semi_sync_master_clients")).isEqualTo(1);
+        long yesBefore = master.globalStatus("Rpl_semi_sync_master_yes_tx");
+        assertThat(master.globalStatus("Rpl_semi_sync_master_clients")).isEqualTo(1);
         try (RawClient client = new RawClient(kingbus.mysqlPort(), false)) {
             assertThat(client.login(KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD).isOk()).isTrue();
             for (int i = 0; i < 20; i++) {
@@ -188,19 +188,14 @@ class MariadbCompatibilityIT {
                         .isEqualTo(masterPosition);
             }
         }
-        assertThat(masterStatusValue("Rpl_semi_sync_master_yes_tx")).isGreaterThanOrEqualTo(yesBefore + 20);
-        assertThat(masterStatusValue("Rpl_semi_sync_master_no_tx")).as("transactions that timed out waiting")
+        assertThat(master.globalStatus("Rpl_semi_sync_master_yes_tx")).isGreaterThanOrEqualTo(yesBefore + 20);
+        assertThat(master.globalStatus("Rpl_semi_sync_master_no_tx")).as("transactions that timed out waiting")
                 .isZero();
         String syncer = kingbus.request(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                 "http://127.0.0.1:" + kingbus.httpPort() + "/api/v1/syncer")).header("Authorization", "Basic "
                 + java.util.Base64.getEncoder().encodeToString((KingbusProcess.ADMIN_USER + ":"
                         + KingbusProcess.ADMIN_PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8)))).body();
         assertThat(syncer).containsPattern("\"semiSyncAcksSent\":[1-9]");
-    }
-
-    private long masterStatusValue(String name) {
-        return Long.parseLong(master.queryString("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
-                + " WHERE VARIABLE_NAME = '" + name.toUpperCase(java.util.Locale.ROOT) + "'"));
     }
 
     private long semiSyncAcks() {

@@ -242,6 +242,15 @@ public final class KingbusProcess implements AutoCloseable {
         return MariaDb.binlogEnd(mysqlPort, REPLICA_USER, REPLICA_PASSWORD);
     }
 
+    /** {@code @@gtid_binlog_pos} of this node (its committed GTID state), as the replica user. */
+    public String gtidBinlogPos() throws java.sql.SQLException {
+        try (java.sql.Connection c = MariaDb.connect(mysqlPort, REPLICA_USER, REPLICA_PASSWORD);
+                java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet rows = s.executeQuery("SELECT @@gtid_binlog_pos")) {
+            return rows.next() ? rows.getString(1) : "";
+        }
+    }
+
     /** SHOW BINARY LOGS on this node, as the replica user: file name to size, oldest first. */
     public Map<String, Long> binaryLogSizes() throws java.sql.SQLException {
         return MariaDb.binaryLogSizes(mysqlPort, REPLICA_USER, REPLICA_PASSWORD);

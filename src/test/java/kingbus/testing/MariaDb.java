@@ -219,6 +219,17 @@ public final class MariaDb implements AutoCloseable {
         }
     }
 
+    /** A numeric global status variable (e.g. {@code Rpl_semi_sync_master_yes_tx}). */
+    public long globalStatus(String name) {
+        return Long.parseLong(globalStatusText(name));
+    }
+
+    /** A global status variable as shown (e.g. {@code ON} for {@code Rpl_semi_sync_master_status}). */
+    public String globalStatusText(String name) {
+        return queryString("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
+                + " WHERE VARIABLE_NAME = '" + name.toUpperCase(java.util.Locale.ROOT) + "'");
+    }
+
     public String gtidBinlogPos() {
         return queryString("SELECT @@GLOBAL.gtid_binlog_pos");
     }
