@@ -126,12 +126,13 @@ public class KingbusNode {
         }
         server = new MysqlServer(new ServerSettings(config.mysqlHost(), config.mysqlPort(), config.serverId(),
                 config.replicaUser(), config.replicaPassword(), config.adminUser(), config.adminPassword(),
-                config.maxConnections(), config.idleTimeout(), listenerTls, config.mysqlRequireTls()), store, purger,
-                threads);
+                config.maxConnections(), config.idleTimeout(), listenerTls, config.mysqlRequireTls(),
+                config.mysqlAuthPlugin()), store, purger, threads);
         server.start();
         boolean tlsOffered = listenerTls != null;
         LOG.info(() -> "MySQL protocol listener on " + config.mysqlHost() + ":" + server.boundPort()
-                + (tlsOffered ? (config.mysqlRequireTls() ? " (TLS required)" : " (TLS offered)") : ""));
+                + (tlsOffered ? (config.mysqlRequireTls() ? " (TLS required)" : " (TLS offered)") : "")
+                + ", logins with " + config.mysqlAuthPlugin());
 
         Optional<String> masterHost = config.masterHost();
         if (masterHost.isEmpty()) {

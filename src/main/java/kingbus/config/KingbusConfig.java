@@ -50,6 +50,7 @@ public class KingbusConfig {
     private final String tlsKeystore;
     private final String tlsKeystorePassword;
     private final String mysqlRequireTls;
+    private final String mysqlAuthPlugin;
     private final String masterSslMode;
     private final String masterSslCa;
     private final String masterSemiSync;
@@ -86,6 +87,7 @@ public class KingbusConfig {
         this.tlsKeystore = null;
         this.tlsKeystorePassword = null;
         this.mysqlRequireTls = null;
+        this.mysqlAuthPlugin = null;
         this.masterSslMode = null;
         this.masterSslCa = null;
         this.masterSemiSync = null;
@@ -125,6 +127,7 @@ public class KingbusConfig {
         this.tlsKeystore = read(source, "KINGBUS_TLS_KEYSTORE", "");
         this.tlsKeystorePassword = read(source, "KINGBUS_TLS_KEYSTORE_PASSWORD", "");
         this.mysqlRequireTls = read(source, "kingbus.mysql.require-tls", "false");
+        this.mysqlAuthPlugin = read(source, "kingbus.mysql.auth-plugin", "mysql_native_password");
         this.masterSslMode = read(source, "kingbus.master.ssl-mode", "DISABLED");
         this.masterSslCa = read(source, "kingbus.master.ssl-ca", "");
         this.masterSemiSync = read(source, "kingbus.master.semi-sync", "false");
@@ -192,6 +195,9 @@ public class KingbusConfig {
             problems.add("kingbus.mysql.require-tls='" + mysqlRequireTls + "' must be true or false");
         } else if (mysqlRequireTls() && tlsKeystore().isEmpty()) {
             problems.add("kingbus.mysql.require-tls=true needs a TLS certificate: set KINGBUS_TLS_KEYSTORE (PKCS12)");
+        }
+        if (!List.of("mysql_native_password", "ed25519").contains(mysqlAuthPlugin)) {
+            problems.add("kingbus.mysql.auth-plugin='" + mysqlAuthPlugin + "' must be mysql_native_password or ed25519");
         }
         if (!List.of("DISABLED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY").contains(masterSslMode.toUpperCase(Locale.ROOT))) {
             problems.add("kingbus.master.ssl-mode='" + masterSslMode
@@ -341,6 +347,14 @@ public class KingbusConfig {
     /** True when the MySQL listener refuses logins that are not over TLS. */
     public boolean mysqlRequireTls() {
         return mysqlRequireTls.equalsIgnoreCase("true");
+    }
+
+    /**
+     * The authentication plugin every login on the MySQL port must use, as a MariaDB account's
+     * plugin: {@code mysql_native_password} or {@code ed25519}.
+     */
+    public String mysqlAuthPlugin() {
+        return mysqlAuthPlugin;
     }
 
     /** How the syncer secures its connection to the master: DISABLED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY. */

@@ -20,6 +20,7 @@ import kingbus.protocol.codec.PacketIO;
 import kingbus.protocol.codec.PacketTooLargeException;
 import kingbus.protocol.packet.BinlogDumpCommand;
 import kingbus.protocol.packet.Commands;
+import kingbus.protocol.packet.Ed25519Password;
 import kingbus.protocol.packet.ErrorCode;
 import kingbus.protocol.packet.HandshakeResponse;
 import kingbus.protocol.packet.NativePassword;
@@ -164,23 +165,38 @@ final class ClientSession {
             return null;
         }
         deprecateEof = response.deprecateEof();
-        byte[] auth = response.authResponse();
-        if (response.authPlugin() != null && !Packets.MYSQL_NATIVE_PASSWORD.equals(response.authPlugin())) {
-            io.write(Packets.authSwitchToNativePassword(scramble));
+        String expected = passwordFor(user);
+        String plugin = server.settings().authPlugin();
+        boolean verified;
+        byte[] auth;
+        if (Ed25519Password.PLUGIN.equals(plugin)) {
+            // As MariaDB's auth_ed25519: a fresh nonce, whatever the client answered first.
+            byte[] nonce = Ed25519Password.newNonce();
+            io.write(Packets.authSwitchRequest(Ed25519Password.CLIENT_PLUGIN, nonce));
             io.flush();
             auth = io.read();
+            verified = expected != null && Ed25519Password.verify(nonce, auth, expected);
+        } else {
+            auth = response.authResponse();
+            if (response.authPlugin() != null && !Packets.MYSQL_NATIVE_PASSWORD.equals(response.authPlugin())) {
+                io.write(Packets.authSwitchToNativePassword(scramble));
+                io.flush();
+                auth = io.read();
+            }
+            verified = expected != null && NativePassword.verify(scramble, auth, expected);
         }
-        String expected = passwordFor(user);
-        if (expected == null || !NativePassword.verify(scramble, auth, expected)) {
+        if (!verified) {
             String host = socket.getInetAddress().getHostAddress();
-            String plugin = response.authPlugin();
+            String asked = response.authPlugin();
             // MariaDB's text, plus which plugin Kingbus checked when the client started with another.
-            String switched = plugin != null && !Packets.MYSQL_NATIVE_PASSWORD.equals(plugin)
-                    ? "; Kingbus authenticates with mysql_native_password only (the client asked for " + plugin + ")"
+            String switched = asked != null && !asked.equals(plugin) && !asked.equals(clientPluginOf(plugin))
+                    ? "; Kingbus authenticates with " + plugin + " only (kingbus.mysql.auth-plugin; the client asked"
+                            + " for " + asked + ")"
                     : "";
             sendError(io, ErrorCode.ER_ACCESS_DENIED_ERROR, "Access denied for user '" + user + "'@'" + host
                     + "' (using password: " + (auth.length > 0 ? "YES" : "NO") + ")" + switched);
-            LOG.warning("Refused login of user '" + user + "' from " + peer() + ": wrong user or password");
+            LOG.warning("Refused login of user '" + user + "' from " + peer() + ": wrong user or password (" + plugin
+                    + ")");
             return null;
         }
         io.write(Packets.ok());
@@ -205,6 +221,11 @@ final class ClientSession {
         PacketIO io = new PacketIO(secured.getInputStream(), secured.getOutputStream(), MysqlServer.MAX_CLIENT_PAYLOAD);
         io.sequence(plain.sequence());
         return io;
+    }
+
+    /** The client-side name of a server authentication plugin. */
+    private static String clientPluginOf(String plugin) {
+        return Ed25519Password.PLUGIN.equals(plugin) ? Ed25519Password.CLIENT_PLUGIN : plugin;
     }
 
     private String passwordFor(String name) {

@@ -2,6 +2,7 @@ package kingbus.server;
 
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
+import kingbus.protocol.packet.Packets;
 
 /**
  * What the downstream MySQL-protocol server needs to know.
@@ -17,6 +18,7 @@ import javax.net.ssl.SSLContext;
  * @param idleTimeout a connection idle this long outside a binlog dump is closed
  * @param tls the context for TLS connections (the client asks with an SSLRequest), or null for none
  * @param requireTls logins not over TLS are refused
+ * @param authPlugin the plugin every login must use: {@code mysql_native_password} or {@code ed25519}
  *
  * <p>Immutable and thread-safe.
  */
@@ -31,12 +33,13 @@ public record ServerSettings(
         int maxConnections,
         Duration idleTimeout,
         SSLContext tls,
-        boolean requireTls) {
+        boolean requireTls,
+        String authPlugin) {
 
-    /** Settings without TLS. */
+    /** Settings without TLS, with mysql_native_password logins. */
     public ServerSettings(String host, int port, long serverId, String replicaUser, String replicaPassword,
             String adminUser, String adminPassword, int maxConnections, Duration idleTimeout) {
         this(host, port, serverId, replicaUser, replicaPassword, adminUser, adminPassword, maxConnections, idleTimeout,
-                null, false);
+                null, false, Packets.MYSQL_NATIVE_PASSWORD);
     }
 }

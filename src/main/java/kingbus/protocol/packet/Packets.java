@@ -85,6 +85,12 @@ public final class Packets {
                 .toByteArray();
     }
 
+    /** Protocol::AuthSwitchRequest to {@code plugin} with its first data (an ed25519 nonce is sent as is). */
+    public static byte[] authSwitchRequest(String plugin, byte[] data) {
+        return new PayloadWriter(plugin.length() + data.length + 2).int1(AUTH_SWITCH_HEADER).stringNul(plugin)
+                .bytes(data).toByteArray();
+    }
+
     /** Protocol::AuthSwitchRequest to mysql_native_password with the same scramble. */
     public static byte[] authSwitchToNativePassword(byte[] scramble) {
         return new PayloadWriter(48).int1(AUTH_SWITCH_HEADER).stringNul(MYSQL_NATIVE_PASSWORD).bytes(scramble).int1(0)
