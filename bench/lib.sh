@@ -6,7 +6,7 @@
 #   BENCH_READERS=50       P3 concurrent readers;  BENCH_READER_MB=256  what each reads
 #   BENCH_P6_READERS=50    P6 connected replicas;  BENCH_HEAP=1g        each Kingbus node's -Xmx
 #   BENCH_P4_RATE=200      P4 sysbench tps;        BENCH_P4_SECONDS=30
-#   BENCH_JFR=1            record JFR on the leader (P1) and the serving node (P3) into target/bench-jfr/
+#   BENCH_JFR=1            record JFR on the leader (P1, P4) and the serving follower (P2, P3) into target/bench-jfr/
 #                          (read them with bench/jfr-top.py)
 set -eo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

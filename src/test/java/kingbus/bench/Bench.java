@@ -273,6 +273,8 @@ final class Bench implements AutoCloseable {
         List<String> timings = new ArrayList<>();
         Map<String, String> masterDigests = null;
         Map<String, String> kingbusDigests = null;
+        long nodePid = BenchEnv.pid(follower);
+        Path jfr = startJfr(nodePid, "p2-follower");
         for (int round = 0; round < 3; round++) {
             for (boolean fromKingbus : new boolean[] {false, true}) {
                 Path out = Files.createTempDirectory(base, "kingbus-bench-raw-");
@@ -304,6 +306,7 @@ final class Bench implements AutoCloseable {
                 }
             }
         }
+        stopJfr(nodePid, jfr);
         boolean identical = masterDigests.equals(kingbusDigests);
         double ratio = bestMaster / bestKingbus;
         log("P2 downloads: " + timings + "; byte-identical: " + identical);
