@@ -1,6 +1,7 @@
 package kingbus.raft;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.jgroups.Address;
 import org.jgroups.Message;
@@ -30,6 +31,13 @@ import org.jgroups.raft.util.CommitTable;
  * {@link #CATCH_UP_TIMEOUT_MILLIS} (the follower applies what it appends before answering, so a
  * batch can take seconds) is sent again on the next resend or answer.
  *
+ * <p>Followers also learn of a commit at once. {@code RAFT} tells them the commit index only in the
+ * next {@code AppendEntries} (or after an idle {@code resend_interval}), so a follower served a
+ * transaction a whole inter-arrival gap later than the leader (P4 in docs/BENCHMARKS.md). After
+ * each batch of requests in which the commit index moved and no new entries went out to carry it,
+ * the leader sends each follower that holds entries it does not know are committed the same
+ * commit-only message {@code RAFT} sends when idle.
+ *
  * <p>It keeps {@code RAFT}'s protocol id, so headers and the other Raft protocols
  * ({@code ELECTION}, {@code REDIRECT}, {@link LeaderCommitTracker}) see no difference; every
  * member must run it (a stack mixing it with plain {@code RAFT} would disagree on header ids).
@@ -54,6 +62,9 @@ public class BoundedResendRaft extends RAFT {
     private final Map<Address, Long> snapshotSentNanos = new HashMap<>();
     /** How often a follower behind the log's start is sent the snapshot again while it fetches. */
     static final long SNAPSHOT_RESEND_MILLIS = 15_000;
+
+    /** The highest commit index sent to the followers, in an AppendEntries or a commit-only message. */
+    private long commitAnnounced;
 
     /** The catch-up batch a follower has not answered yet: its range, when and in which term it went. */
     private record InFlight(long firstIndex, long lastIndex, long sentNanos, long term) {
@@ -85,6 +96,43 @@ public class BoundedResendRaft extends RAFT {
         }
         this.maxResendBytes = bytes;
         return this;
+    }
+
+    /**
+     * Handles a batch of requests as {@code RAFT} does; then, on the leader, announces a commit
+     * index that moved in it unless new entries (which carry it) went out.
+     */
+    @Override
+    protected void process(List<Request> requests) {
+        long appendedBefore = last_appended;
+        try {
+            super.process(requests);
+        } finally {
+            if (last_appended > appendedBefore) {
+                // RAFT built that AppendEntries after handling the batch's answers: it carries this commit index.
+                commitAnnounced = Math.max(commitAnnounced, commit_index);
+            } else if (commit_index > commitAnnounced && isLeader()) {
+                announceCommit();
+            }
+        }
+    }
+
+    /** Sends the commit index to each follower that holds entries it does not know are committed. */
+    private void announceCommit() {
+        CommitTable table = commit_table;
+        if (table == null) {
+            return;
+        }
+        long committed = commit_index;
+        long term = currentTerm();
+        table.forEach((member, entry) -> {
+            if (entry.matchIndex() > entry.commitIndex() && entry.commitIndex() < committed) {
+                // RAFT's own commit-only message (sendAppendEntriesMessage): no entries, prev 0/0.
+                down_prot.down(new ObjectMessage(member, null)
+                        .putHeader(id, new AppendEntriesRequest(local_addr, term, 0, 0, term, committed)));
+            }
+        });
+        commitAnnounced = committed;
     }
 
     /** Sends nothing to a follower whose catch-up batch is in flight and not overdue; otherwise as {@code RAFT}. */

@@ -112,6 +112,47 @@ class RaftNodeTest {
     }
 
     /**
+     * Followers apply a committed entry at once, not with the leader's next proposal: with RAFT's
+     * idle resend put off for a minute, only the leader's commit announcement can tell them in time
+     * (without it each follower waited for the next AppendEntries, a whole gap between transactions).
+     */
+    @Test
+    void followersApplyACommittedEntryWithoutWaitingForTheNextOne() throws Exception {
+        List<byte[]> events = FixtureEvents.fileEvents("gtid-mode.txt");
+        List<RaftNode.Member> members = List.of(
+                RaftNode.Member.parse("a@127.0.0.1:" + kingbus.testing.Ports.free()),
+                RaftNode.Member.parse("b@127.0.0.1:" + kingbus.testing.Ports.free()),
+                RaftNode.Member.parse("c@127.0.0.1:" + kingbus.testing.Ports.free()));
+        List<BinlogStore> stores = new java.util.ArrayList<>();
+        List<RaftNode> nodes = new java.util.ArrayList<>();
+        try {
+            for (RaftNode.Member member : members) {
+                BinlogStore store = BinlogStore.open(dir.resolve(member.id()).resolve("store"));
+                stores.add(store);
+                RaftNode node = new RaftNode(new RaftNode.Settings(member.id(), members,
+                        dir.resolve(member.id()).resolve("raft"), 1L << 30), store);
+                nodes.add(node);
+                node.start();
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().anyMatch(RaftNode::isLeader));
+            RaftNode leader = nodes.stream().filter(RaftNode::isLeader).findFirst().orElseThrow();
+            nodes.forEach(node -> node.protocol().resendInterval(60_000));
+            Thread.sleep(1_000); // RAFT's idle wait that began before the change ends
+            byte[] first = FixtureEvents.concat(events, 0, 3);
+            byte[] entry = new EntryCodec.BinlogEntryBuilder()
+                    .add("mysql-bin.000001", 4, first, 0, first.length).build();
+            assertThat(leader.propose(entry).get(10, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
+            for (BinlogStore store : stores) {
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.lastFile()
+                        .map(f -> f.endPosition() == 4 + first.length).orElse(false));
+            }
+        } finally {
+            nodes.forEach(RaftNode::close);
+            stores.forEach(BinlogStore::close);
+        }
+    }
+
+    /**
      * A follower that was down while 12 MB were committed catches up in batches no larger than the
      * bound (JGroups-raft alone resends everything missing in one message), while the leader keeps
      * proposing, and ends with the same store as the leader.
