@@ -34,9 +34,9 @@ import org.jgroups.raft.util.CommitTable;
  * <p>Followers also learn of a commit at once. {@code RAFT} tells them the commit index only in the
  * next {@code AppendEntries} (or after an idle {@code resend_interval}), so a follower served a
  * transaction a whole inter-arrival gap later than the leader (P4 in docs/BENCHMARKS.md). After
- * each batch of requests in which the commit index moved and no new entries went out to carry it,
- * the leader sends each follower that holds entries it does not know are committed the same
- * commit-only message {@code RAFT} sends when idle.
+ * each batch of requests in which no new entries went out to carry the commit index, the leader
+ * sends each follower that holds entries it does not know are committed, and was not told this
+ * index yet, the same commit-only message {@code RAFT} sends when idle.
  *
  * <p>It keeps {@code RAFT}'s protocol id, so headers and the other Raft protocols
  * ({@code ELECTION}, {@code REDIRECT}, {@link LeaderCommitTracker}) see no difference; every
@@ -63,8 +63,8 @@ public class BoundedResendRaft extends RAFT {
     /** How often a follower behind the log's start is sent the snapshot again while it fetches. */
     static final long SNAPSHOT_RESEND_MILLIS = 15_000;
 
-    /** The highest commit index sent to the followers, in an AppendEntries or a commit-only message. */
-    private long commitAnnounced;
+    /** Leader only: per follower, the highest commit index sent to it (in an AppendEntries or a commit-only message). */
+    private final Map<Address, Long> commitAnnounced = new HashMap<>();
 
     /** The catch-up batch a follower has not answered yet: its range, when and in which term it went. */
     private record InFlight(long firstIndex, long lastIndex, long sentNanos, long term) {
@@ -99,8 +99,8 @@ public class BoundedResendRaft extends RAFT {
     }
 
     /**
-     * Handles a batch of requests as {@code RAFT} does; then, on the leader, announces a commit
-     * index that moved in it unless new entries (which carry it) went out.
+     * Handles a batch of requests as {@code RAFT} does; then, on the leader, tells each follower a
+     * commit index that moved, unless new entries (which carry it) went out.
      */
     @Override
     protected void process(List<Request> requests) {
@@ -108,17 +108,22 @@ public class BoundedResendRaft extends RAFT {
         try {
             super.process(requests);
         } finally {
-            if (last_appended > appendedBefore) {
-                // RAFT built that AppendEntries after handling the batch's answers: it carries this commit index.
-                commitAnnounced = Math.max(commitAnnounced, commit_index);
-            } else if (commit_index > commitAnnounced && isLeader()) {
-                announceCommit();
+            if (isLeader()) {
+                announceCommit(last_appended > appendedBefore);
+            } else {
+                commitAnnounced.clear();
             }
         }
     }
 
-    /** Sends the commit index to each follower that holds entries it does not know are committed. */
-    private void announceCommit() {
+    /**
+     * Sends the commit index to each follower that holds entries it does not know are committed and
+     * was not told this index yet. Followers answer at different times, so this is decided per follower.
+     *
+     * @param entriesWentOut true when the batch multicast new entries: RAFT built that AppendEntries after
+     *     handling the batch's answers, so it carried this commit index to every follower
+     */
+    private void announceCommit(boolean entriesWentOut) {
         CommitTable table = commit_table;
         if (table == null) {
             return;
@@ -126,13 +131,19 @@ public class BoundedResendRaft extends RAFT {
         long committed = commit_index;
         long term = currentTerm();
         table.forEach((member, entry) -> {
-            if (entry.matchIndex() > entry.commitIndex() && entry.commitIndex() < committed) {
+            long announced = commitAnnounced.getOrDefault(member, 0L);
+            if (committed <= announced) {
+                return;
+            }
+            if (entriesWentOut) {
+                commitAnnounced.put(member, committed);
+            } else if (Math.min(committed, entry.matchIndex()) > entry.commitIndex()) {
                 // RAFT's own commit-only message (sendAppendEntriesMessage): no entries, prev 0/0.
                 down_prot.down(new ObjectMessage(member, null)
                         .putHeader(id, new AppendEntriesRequest(local_addr, term, 0, 0, term, committed)));
+                commitAnnounced.put(member, committed);
             }
         });
-        commitAnnounced = committed;
     }
 
     /** Sends nothing to a follower whose catch-up batch is in flight and not overdue; otherwise as {@code RAFT}. */
