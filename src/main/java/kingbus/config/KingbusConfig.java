@@ -219,6 +219,11 @@ public class KingbusConfig {
                     problems.add("kingbus.raft.members='" + raftMembers + "' does not list this node, kingbus.node.name='"
                             + nodeName + "'");
                 }
+                if (members.size() > 1 && "ed25519".equals(mysqlAuthPlugin)) {
+                    problems.add("kingbus.mysql.auth-plugin=ed25519 works on a single node only: members fetch"
+                            + " snapshots from each other with mysql-binlog-connector-java, which has no ed25519 (leave"
+                            + " the default: clients that ask for client_ed25519 get it)");
+                }
             } catch (IllegalArgumentException e) {
                 problems.add(e.getMessage());
             }
@@ -350,8 +355,9 @@ public class KingbusConfig {
     }
 
     /**
-     * The authentication plugin every login on the MySQL port must use, as a MariaDB account's
-     * plugin: {@code mysql_native_password} or {@code ed25519}.
+     * How logins on the MySQL port are checked: {@code mysql_native_password} (the default: a client
+     * that asks for {@code client_ed25519} gets ed25519, any other mysql_native_password) or
+     * {@code ed25519} (every client must use it; a single node only).
      */
     public String mysqlAuthPlugin() {
         return mysqlAuthPlugin;

@@ -166,10 +166,15 @@ final class ClientSession {
         }
         deprecateEof = response.deprecateEof();
         String expected = passwordFor(user);
-        String plugin = server.settings().authPlugin();
+        String required = server.settings().authPlugin();
+        // Like a MariaDB account IDENTIFIED VIA mysql_native_password ... OR ed25519 ...: the client's
+        // choice when Kingbus has it, unless ed25519 is required of everyone.
+        boolean ed25519 = Ed25519Password.PLUGIN.equals(required)
+                || Ed25519Password.CLIENT_PLUGIN.equals(response.authPlugin());
+        String plugin = ed25519 ? Ed25519Password.PLUGIN : Packets.MYSQL_NATIVE_PASSWORD;
         boolean verified;
         byte[] auth;
-        if (Ed25519Password.PLUGIN.equals(plugin)) {
+        if (ed25519) {
             // As MariaDB's auth_ed25519: a fresh nonce, whatever the client answered first.
             byte[] nonce = Ed25519Password.newNonce();
             io.write(Packets.authSwitchRequest(Ed25519Password.CLIENT_PLUGIN, nonce));
@@ -190,8 +195,8 @@ final class ClientSession {
             String asked = response.authPlugin();
             // MariaDB's text, plus which plugin Kingbus checked when the client started with another.
             String switched = asked != null && !asked.equals(plugin) && !asked.equals(clientPluginOf(plugin))
-                    ? "; Kingbus authenticates with " + plugin + " only (kingbus.mysql.auth-plugin; the client asked"
-                            + " for " + asked + ")"
+                    ? "; Kingbus authenticates with " + plugin + (ed25519 ? " only (kingbus.mysql.auth-plugin)"
+                            : " or ed25519") + ", and the client asked for " + asked
                     : "";
             sendError(io, ErrorCode.ER_ACCESS_DENIED_ERROR, "Access denied for user '" + user + "'@'" + host
                     + "' (using password: " + (auth.length > 0 ? "YES" : "NO") + ")" + switched);
@@ -202,8 +207,8 @@ final class ClientSession {
         io.write(Packets.ok());
         io.flush();
         boolean overTls = secure;
-        LOG.info(() -> "Connection " + connectionId + " from " + peer() + " logged in as '" + user + "'"
-                + (overTls ? " over TLS" : ""));
+        LOG.info(() -> "Connection " + connectionId + " from " + peer() + " logged in as '" + user + "' with "
+                + plugin + (overTls ? " over TLS" : ""));
         return io;
     }
 

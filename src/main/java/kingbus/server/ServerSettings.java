@@ -18,7 +18,8 @@ import kingbus.protocol.packet.Packets;
  * @param idleTimeout a connection idle this long outside a binlog dump is closed
  * @param tls the context for TLS connections (the client asks with an SSLRequest), or null for none
  * @param requireTls logins not over TLS are refused
- * @param authPlugin the plugin every login must use: {@code mysql_native_password} or {@code ed25519}
+ * @param authPlugin {@code mysql_native_password}: clients asking for {@code client_ed25519} get ed25519, others
+ *     mysql_native_password; {@code ed25519}: every client must use ed25519
  *
  * <p>Immutable and thread-safe.
  */

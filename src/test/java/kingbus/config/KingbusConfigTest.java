@@ -49,6 +49,16 @@ class KingbusConfigTest {
     }
 
     @Test
+    void requiredEd25519IsRefusedForAClusterWhoseMembersFetchWithNativePassword() {
+        assertThat(new KingbusConfig(configOf(Map.of("kingbus.mysql.auth-plugin", "ed25519"))).problems()).isEmpty();
+        assertThat(new KingbusConfig(configOf(Map.of("kingbus.mysql.auth-plugin", "ed25519", "kingbus.raft.members",
+                "n1@127.0.0.1:7800,n2@127.0.0.1:7801,n3@127.0.0.1:7802"))).problems())
+                .singleElement().asString().startsWith("kingbus.mysql.auth-plugin=ed25519 works on a single node only");
+        assertThat(new KingbusConfig(configOf(Map.of("kingbus.mysql.auth-plugin", "sha256_password"))).problems())
+                .containsExactly("kingbus.mysql.auth-plugin='sha256_password' must be mysql_native_password or ed25519");
+    }
+
+    @Test
     void retentionSizesAndAgesReadLikeMariadbOptions() {
         KingbusConfig config = new KingbusConfig(configOf(Map.of("kingbus.binlog.retention.size", "50GB",
                 "kingbus.binlog.retention.age", "7d", "kingbus.binlog.retention.check-seconds", "5")));
