@@ -59,57 +59,61 @@ class GtidPositionErrorsIT {
 
     @Test
     void aPositionInsideAHoleIsRefusedInStrictModeLikeTheMaster() {
-        Outcome fromMaster = connect(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, "0-1-5", true);
-        Outcome fromKingbus = connect(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
-                KingbusProcess.REPLICA_PASSWORD, "0-1-5", true);
-        assertThat(fromMaster.errno()).as(fromMaster.toString()).isEqualTo("1236");
-        assertThat(fromMaster.error()).contains("missing the GTID 0-1-5");
-        assertThat(fromKingbus.errno()).as(fromKingbus.toString()).isEqualTo("1236");
-        assertThat(fromKingbus.error()).contains("missing the GTID 0-1-5").contains("strict mode");
+        Outcome viaMaster = fromMaster("0-1-5", true);
+        Outcome viaKingbus = fromKingbus("0-1-5", true);
+        assertThat(viaMaster.errno()).as(viaMaster.toString()).isEqualTo("1236");
+        assertThat(viaMaster.error()).contains("missing the GTID 0-1-5");
+        assertThat(viaKingbus.errno()).as(viaKingbus.toString()).isEqualTo("1236");
+        assertThat(viaKingbus.error()).contains("missing the GTID 0-1-5").contains("strict mode");
     }
 
     @Test
     void withoutStrictModeAPositionInsideAHoleStartsAfterItLikeTheMaster() {
-        Outcome fromMaster = connect(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, "0-1-5", false);
-        Outcome fromKingbus = connect(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
-                KingbusProcess.REPLICA_PASSWORD, "0-1-5", false);
-        assertThat(fromMaster.errno()).as(fromMaster.toString()).isEqualTo("0");
-        assertThat(fromMaster.rows()).isEqualTo("2,3,4,5");
-        assertThat(fromKingbus).isEqualTo(fromMaster);
+        Outcome viaMaster = fromMaster("0-1-5", false);
+        Outcome viaKingbus = fromKingbus("0-1-5", false);
+        assertThat(viaMaster.errno()).as(viaMaster.toString()).isEqualTo("0");
+        assertThat(viaMaster.rows()).isEqualTo("2,3,4,5");
+        assertThat(viaKingbus).isEqualTo(viaMaster);
     }
 
     @Test
     void aMultiDomainPositionResumesEachDomainWhereItStoodLikeTheMaster() {
-        Outcome fromMaster = connect(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, "0-1-10,2-1-1", true);
-        Outcome fromKingbus = connect(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
-                KingbusProcess.REPLICA_PASSWORD, "0-1-10,2-1-1", true);
-        assertThat(fromMaster.errno()).as(fromMaster.toString()).isEqualTo("0");
-        assertThat(fromMaster.rows()).isEqualTo("3,5");
-        assertThat(fromKingbus).isEqualTo(fromMaster);
+        Outcome viaMaster = fromMaster("0-1-10,2-1-1", true);
+        Outcome viaKingbus = fromKingbus("0-1-10,2-1-1", true);
+        assertThat(viaMaster.errno()).as(viaMaster.toString()).isEqualTo("0");
+        assertThat(viaMaster.rows()).isEqualTo("3,5");
+        assertThat(viaKingbus).isEqualTo(viaMaster);
     }
 
     @Test
     void aReplicaAheadOfTheBinlogInADomainIsRefusedLikeByTheMaster() {
-        Outcome fromMaster = connect(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, "0-1-50,2-1-2", true);
-        Outcome fromKingbus = connect(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
-                KingbusProcess.REPLICA_PASSWORD, "0-1-50,2-1-2", true);
-        assertThat(fromMaster.errno()).as(fromMaster.toString()).isEqualTo("1236");
-        assertThat(fromMaster.error()).containsIgnoringCase("requested to start from GTID 0-1-50");
-        assertThat(fromKingbus.errno()).as(fromKingbus.toString()).isEqualTo("1236");
-        assertThat(fromKingbus.error()).containsIgnoringCase("requested to start from GTID 0-1-50")
+        Outcome viaMaster = fromMaster("0-1-50,2-1-2", true);
+        Outcome viaKingbus = fromKingbus("0-1-50,2-1-2", true);
+        assertThat(viaMaster.errno()).as(viaMaster.toString()).isEqualTo("1236");
+        assertThat(viaMaster.error()).containsIgnoringCase("requested to start from GTID 0-1-50");
+        assertThat(viaKingbus.errno()).as(viaKingbus.toString()).isEqualTo("1236");
+        assertThat(viaKingbus.error()).containsIgnoringCase("requested to start from GTID 0-1-50")
                 .contains("domain 0");
     }
 
     @Test
     void aGtidOfAServerTheDomainNeverHadIsRefusedLikeByTheMaster() {
-        Outcome fromMaster = connect(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, "0-7-2", true);
-        Outcome fromKingbus = connect(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
-                KingbusProcess.REPLICA_PASSWORD, "0-7-2", true);
-        assertThat(fromMaster.errno()).as(fromMaster.toString()).isEqualTo("1236");
-        assertThat(fromMaster.error()).containsIgnoringCase("requested to start from GTID 0-7-2");
-        assertThat(fromKingbus.errno()).as(fromKingbus.toString()).isEqualTo("1236");
-        assertThat(fromKingbus.error()).containsIgnoringCase("requested to start from GTID 0-7-2")
+        Outcome viaMaster = fromMaster("0-7-2", true);
+        Outcome viaKingbus = fromKingbus("0-7-2", true);
+        assertThat(viaMaster.errno()).as(viaMaster.toString()).isEqualTo("1236");
+        assertThat(viaMaster.error()).containsIgnoringCase("requested to start from GTID 0-7-2");
+        assertThat(viaKingbus.errno()).as(viaKingbus.toString()).isEqualTo("1236");
+        assertThat(viaKingbus.error()).containsIgnoringCase("requested to start from GTID 0-7-2")
                 .contains("domain 0").contains("server 7");
+    }
+
+    private Outcome fromMaster(String position, boolean strict) {
+        return connect(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, position, strict);
+    }
+
+    private Outcome fromKingbus(String position, boolean strict) {
+        return connect(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD, position,
+                strict);
     }
 
     /** What a replica got from one source: its IO error (errno "0" when none) and the rows it applied. */

@@ -63,34 +63,13 @@ class RaftNodeTest {
 
     @Test
     void followersLearnTheLeadersCommitIndexAndApplyUpToIt() throws Exception {
-        List<byte[]> events = FixtureEvents.fileEvents("gtid-mode.txt");
-        List<RaftNode.Member> members = List.of(
-                RaftNode.Member.parse("a@127.0.0.1:" + kingbus.testing.Ports.free()),
-                RaftNode.Member.parse("b@127.0.0.1:" + kingbus.testing.Ports.free()),
-                RaftNode.Member.parse("c@127.0.0.1:" + kingbus.testing.Ports.free()));
         List<BinlogStore> stores = new java.util.ArrayList<>();
         List<RaftNode> nodes = new java.util.ArrayList<>();
         try {
-            for (RaftNode.Member member : members) {
-                BinlogStore store = BinlogStore.open(dir.resolve(member.id()).resolve("store"));
-                stores.add(store);
-                RaftNode node = new RaftNode(new RaftNode.Settings(member.id(), members,
-                        dir.resolve(member.id()).resolve("raft"), 1L << 30), store);
-                nodes.add(node);
-                node.start();
-            }
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().anyMatch(RaftNode::isLeader));
-            RaftNode leader = nodes.stream().filter(RaftNode::isLeader).findFirst().orElseThrow();
-            byte[] first = FixtureEvents.concat(events, 0, 3);
-            byte[] entry = new EntryCodec.BinlogEntryBuilder()
-                    .add("mysql-bin.000001", 4, first, 0, first.length).build();
-            assertThat(leader.propose(entry).get(10, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
+            RaftNode leader = startThreeNodes(stores, nodes);
             // JGroups-raft completes a proposal while applying it, just before it moves its commit
             // index: wait for the followers' stores, by which time the leader's index has moved.
-            for (BinlogStore store : stores) {
-                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.lastFile()
-                        .map(f -> f.endPosition() == 4 + first.length).orElse(false));
-            }
+            long end = proposeFirstEventsAndAwaitEveryStore(leader, stores);
             long committed = leader.commitIndex();
             assertThat(committed).isPositive();
             for (RaftNode follower : nodes) {
@@ -103,7 +82,7 @@ class RaftNodeTest {
                 assertThat(follower.applyLagMillis()).isZero();
             }
             for (BinlogStore store : stores) {
-                assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(4 + first.length);
+                assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(end);
             }
         } finally {
             nodes.forEach(RaftNode::close);
@@ -118,34 +97,13 @@ class RaftNodeTest {
      */
     @Test
     void followersApplyACommittedEntryWithoutWaitingForTheNextOne() throws Exception {
-        List<byte[]> events = FixtureEvents.fileEvents("gtid-mode.txt");
-        List<RaftNode.Member> members = List.of(
-                RaftNode.Member.parse("a@127.0.0.1:" + kingbus.testing.Ports.free()),
-                RaftNode.Member.parse("b@127.0.0.1:" + kingbus.testing.Ports.free()),
-                RaftNode.Member.parse("c@127.0.0.1:" + kingbus.testing.Ports.free()));
         List<BinlogStore> stores = new java.util.ArrayList<>();
         List<RaftNode> nodes = new java.util.ArrayList<>();
         try {
-            for (RaftNode.Member member : members) {
-                BinlogStore store = BinlogStore.open(dir.resolve(member.id()).resolve("store"));
-                stores.add(store);
-                RaftNode node = new RaftNode(new RaftNode.Settings(member.id(), members,
-                        dir.resolve(member.id()).resolve("raft"), 1L << 30), store);
-                nodes.add(node);
-                node.start();
-            }
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().anyMatch(RaftNode::isLeader));
-            RaftNode leader = nodes.stream().filter(RaftNode::isLeader).findFirst().orElseThrow();
+            RaftNode leader = startThreeNodes(stores, nodes);
             nodes.forEach(node -> node.protocol().resendInterval(60_000));
             Thread.sleep(1_000); // RAFT's idle wait that began before the change ends
-            byte[] first = FixtureEvents.concat(events, 0, 3);
-            byte[] entry = new EntryCodec.BinlogEntryBuilder()
-                    .add("mysql-bin.000001", 4, first, 0, first.length).build();
-            assertThat(leader.propose(entry).get(10, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
-            for (BinlogStore store : stores) {
-                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.lastFile()
-                        .map(f -> f.endPosition() == 4 + first.length).orElse(false));
-            }
+            proposeFirstEventsAndAwaitEveryStore(leader, stores);
         } finally {
             nodes.forEach(RaftNode::close);
             stores.forEach(BinlogStore::close);
@@ -239,5 +197,40 @@ class RaftNodeTest {
             event.put((byte) i);
         }
         return event.array();
+    }
+
+    /** Starts members a, b and c (each with its own store, added to the lists) and returns the elected leader. */
+    private RaftNode startThreeNodes(List<BinlogStore> stores, List<RaftNode> nodes) throws Exception {
+        List<RaftNode.Member> members = List.of(
+                RaftNode.Member.parse("a@127.0.0.1:" + kingbus.testing.Ports.free()),
+                RaftNode.Member.parse("b@127.0.0.1:" + kingbus.testing.Ports.free()),
+                RaftNode.Member.parse("c@127.0.0.1:" + kingbus.testing.Ports.free()));
+        for (RaftNode.Member member : members) {
+            BinlogStore store = BinlogStore.open(dir.resolve(member.id()).resolve("store"));
+            stores.add(store);
+            RaftNode node = new RaftNode(new RaftNode.Settings(member.id(), members,
+                    dir.resolve(member.id()).resolve("raft"), 1L << 30), store);
+            nodes.add(node);
+            node.start();
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().anyMatch(RaftNode::isLeader));
+        return nodes.stream().filter(RaftNode::isLeader).findFirst().orElseThrow();
+    }
+
+    /**
+     * Proposes the fixture's first three events on the leader and waits (10 s at most) until every
+     * store holds them; returns the position where they end.
+     */
+    private static long proposeFirstEventsAndAwaitEveryStore(RaftNode leader, List<BinlogStore> stores)
+            throws Exception {
+        byte[] first = FixtureEvents.concat(FixtureEvents.fileEvents("gtid-mode.txt"), 0, 3);
+        byte[] entry = new EntryCodec.BinlogEntryBuilder().add("mysql-bin.000001", 4, first, 0, first.length).build();
+        assertThat(leader.propose(entry).get(10, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
+        long end = 4 + first.length;
+        for (BinlogStore store : stores) {
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> store.lastFile().map(f -> f.endPosition() == end).orElse(false));
+        }
+        return end;
     }
 }
