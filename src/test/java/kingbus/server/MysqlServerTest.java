@@ -53,13 +53,17 @@ class MysqlServerTest {
     }
 
     private void startServer(int maxConnections) throws IOException {
+        startServer(maxConnections, Duration.ofSeconds(30));
+    }
+
+    private void startServer(int maxConnections, Duration idleTimeout) throws IOException {
         ThreadFactory threads = r -> {
             Thread t = new Thread(r);
             t.setDaemon(true);
             return t;
         };
         server = new MysqlServer(new ServerSettings("127.0.0.1", 0, 1, USER, PASSWORD, "admin", "adm1n",
-                maxConnections, Duration.ofSeconds(30)), store, threads);
+                maxConnections, idleTimeout), store, threads);
         server.start();
     }
 
@@ -202,6 +206,22 @@ class MysqlServerTest {
         RawClient.Reply refused = RawClient.parseSimple(extra.io.read());
         assertThat(refused.errorCode()).isEqualTo(1040);
         assertThat(refused.message()).isEqualTo("Too many connections");
+    }
+
+    /** As MariaDB's wait_timeout: a session idle outside a dump is closed; the listener lives on. */
+    @Test
+    void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        server.close();
+        startServer(10, Duration.ofSeconds(1));
+        RawClient idle = loggedIn(false);
+        RawClient busy = loggedIn(false);
+        for (int i = 0; i < 6; i++) { // a query every 300 ms keeps this one open
+            Thread.sleep(300);
+            assertThat(busy.query("SELECT 1").value()).isEqualTo("1");
+        }
+        assertThat(idle.socket.getInputStream().read()).as("closed by the server").isEqualTo(-1);
+        assertThat(busy.query("SELECT 1").value()).isEqualTo("1");
+        assertThat(loggedIn(false).query("SELECT 2").value()).isEqualTo("2");
     }
 
     @Test
