@@ -172,6 +172,7 @@ final class ClientSession {
         boolean ed25519 = Ed25519Password.PLUGIN.equals(required)
                 || Ed25519Password.CLIENT_PLUGIN.equals(response.authPlugin());
         String plugin = ed25519 ? Ed25519Password.PLUGIN : Packets.MYSQL_NATIVE_PASSWORD;
+        String clientPlugin = ed25519 ? Ed25519Password.CLIENT_PLUGIN : Packets.MYSQL_NATIVE_PASSWORD;
         boolean verified;
         byte[] auth;
         if (ed25519) {
@@ -194,7 +195,7 @@ final class ClientSession {
             String host = socket.getInetAddress().getHostAddress();
             String asked = response.authPlugin();
             // MariaDB's text, plus which plugin Kingbus checked when the client started with another.
-            String switched = asked != null && !asked.equals(plugin) && !asked.equals(clientPluginOf(plugin))
+            String switched = asked != null && !asked.equals(plugin) && !asked.equals(clientPlugin)
                     ? "; Kingbus authenticates with " + plugin + (ed25519 ? " only (kingbus.mysql.auth-plugin)"
                             : " or ed25519") + ", and the client asked for " + asked
                     : "";
@@ -226,11 +227,6 @@ final class ClientSession {
         PacketIO io = new PacketIO(secured.getInputStream(), secured.getOutputStream(), MysqlServer.MAX_CLIENT_PAYLOAD);
         io.sequence(plain.sequence());
         return io;
-    }
-
-    /** The client-side name of a server authentication plugin. */
-    private static String clientPluginOf(String plugin) {
-        return Ed25519Password.PLUGIN.equals(plugin) ? Ed25519Password.CLIENT_PLUGIN : plugin;
     }
 
     private String passwordFor(String name) {

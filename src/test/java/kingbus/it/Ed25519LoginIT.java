@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -62,12 +61,16 @@ class Ed25519LoginIT {
     void byDefaultAClientAskingForEd25519GetsItAndOthersGetNativePassword() throws Exception {
         KingbusProcess kingbus = cleanup.add(KingbusProcess.forMaster(master, Map.of())).start().awaitReady();
         // The JDBC driver restricted to client_ed25519 refuses to be switched to any other plugin.
-        try (Connection c = restrictedToEd25519(kingbus.mysqlPort(), KingbusProcess.REPLICA_PASSWORD);
+        Properties restricted = new Properties();
+        restricted.setProperty("restrictedAuth", "client_ed25519");
+        try (Connection c = MariaDb.connect(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
+                KingbusProcess.REPLICA_PASSWORD, restricted);
                 Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SELECT @@log_bin")) {
             assertThat(rows.next()).isTrue();
             assertThat(rows.getString(1)).isEqualTo("1");
         }
-        Processes.Outcome cli = cli(kingbus.mysqlPort(), KingbusProcess.REPLICA_PASSWORD, "--default-auth=client_ed25519");
+        Processes.Outcome cli = MariadbCli.run(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
+                KingbusProcess.REPLICA_PASSWORD, "SELECT 1", "--default-auth=client_ed25519");
         assertThat(cli.exitCode()).as(cli.output()).isZero();
         Processes.Outcome plain = MariadbCli.run(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
                 KingbusProcess.REPLICA_PASSWORD, "SELECT 1");
@@ -76,7 +79,8 @@ class Ed25519LoginIT {
         assertThat(logins).anyMatch(line -> line.contains("with ed25519"))
                 .anyMatch(line -> line.contains("with mysql_native_password"));
 
-        Processes.Outcome wrong = cli(kingbus.mysqlPort(), "not-it", "--default-auth=client_ed25519");
+        Processes.Outcome wrong = MariadbCli.run(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER, "not-it", "SELECT 1",
+                "--default-auth=client_ed25519");
         assertThat(wrong.exitCode()).isEqualTo(1);
         assertThat(wrong.output()).contains("ERROR 1045");
         assertThat(kingbus.messages()).anyMatch(line -> line.contains("Refused login of user 'repl'")
@@ -117,20 +121,6 @@ class Ed25519LoginIT {
         BinlogTool.assertRawFilesIdentical(master, kingbus.mysqlPort(), files.subList(0, files.size() - 1));
         assertThat(kingbus.messages()).anyMatch(line -> line.contains("logins with ed25519"));
         kingbus.stop();
-    }
-
-    private static Connection restrictedToEd25519(int port, String password) throws Exception {
-        Properties props = new Properties();
-        props.setProperty("user", KingbusProcess.REPLICA_USER);
-        props.setProperty("password", password);
-        props.setProperty("restrictedAuth", "client_ed25519");
-        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", props);
-    }
-
-    private static Processes.Outcome cli(int port, String password, String option) {
-        return Processes.runToEnd(null, List.of("mariadb", "--no-defaults", "--protocol=TCP", "--host=127.0.0.1",
-                "--port=" + port, "--user=" + KingbusProcess.REPLICA_USER, "--password=" + password, option,
-                "--batch", "-e", "SELECT 1"), 60);
     }
 
     /** libmariadb's client_ed25519.so (package libmariadb3), wherever the multiarch directory is. */

@@ -175,7 +175,13 @@ public final class MariaDb implements AutoCloseable {
 
     /** A JDBC connection to a master or a Kingbus node on this host (5 s connect timeout, multi-queries allowed). */
     public static Connection connect(int port, String user, String password) throws SQLException {
+        return connect(port, user, password, new Properties());
+    }
+
+    /** As {@link #connect(int, String, String)}, with further driver properties (e.g. {@code restrictedAuth}). */
+    public static Connection connect(int port, String user, String password, Properties extra) throws SQLException {
         Properties props = new Properties();
+        props.putAll(extra);
         props.setProperty("user", user);
         props.setProperty("password", password);
         props.setProperty("connectTimeout", "5000");
