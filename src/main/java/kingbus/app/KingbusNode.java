@@ -94,7 +94,7 @@ public class KingbusNode {
         }
         ThreadFactory threads = threadFactory;
         store = BinlogStore.open(config.dataDir().resolve(config.nodeName()).resolve("store"))
-                .minFreeBytes(config.storeMinFreeBytes());
+                .minFreeBytes(config.storeMinFreeBytes()).zstdLevel(config.storeZstdLevel());
         List<RaftNode.Member> members = config.raftMemberList().stream().map(RaftNode.Member::parse).toList();
         raft = new RaftNode(new RaftNode.Settings(config.nodeName(), members,
                 config.dataDir().resolve(config.nodeName()).resolve("raft"), config.raftMaxLogBytes(),

@@ -59,6 +59,8 @@ public class KingbusConfig {
     private final String retentionAge;
     private final String retentionCheckSeconds;
     private final String storeMinFreeBytes;
+    private final String storeCompression;
+    private final String storeCompressionLevel;
 
     /** For CDI's client proxy only. */
     protected KingbusConfig() {
@@ -96,6 +98,8 @@ public class KingbusConfig {
         this.retentionAge = null;
         this.retentionCheckSeconds = null;
         this.storeMinFreeBytes = null;
+        this.storeCompression = null;
+        this.storeCompressionLevel = null;
     }
 
     /** Reads every setting from {@code source} (the application's MicroProfile Config in production). */
@@ -136,6 +140,8 @@ public class KingbusConfig {
         this.retentionAge = read(source, "kingbus.binlog.retention.age", "0");
         this.retentionCheckSeconds = read(source, "kingbus.binlog.retention.check-seconds", "60");
         this.storeMinFreeBytes = read(source, "kingbus.store.min-free-bytes", "256M");
+        this.storeCompression = read(source, "kingbus.store.compression", "none");
+        this.storeCompressionLevel = read(source, "kingbus.store.compression-level", "3");
     }
 
     private static String read(Config source, String name, String defaultValue) {
@@ -173,6 +179,10 @@ public class KingbusConfig {
         } catch (IllegalArgumentException e) {
             problems.add("kingbus.store.min-free-bytes='" + storeMinFreeBytes + "' " + e.getMessage());
         }
+        if (!List.of("none", "zstd").contains(storeCompression)) {
+            problems.add("kingbus.store.compression='" + storeCompression + "' must be none or zstd");
+        }
+        checkRange(problems, "kingbus.store.compression-level", storeCompressionLevel, 1, 22);
         try {
             parseAge(retentionAge);
         } catch (IllegalArgumentException e) {
@@ -420,6 +430,14 @@ public class KingbusConfig {
     /** Appends wait (the node is not ready) while fewer bytes than this are usable on the data dir's disk. */
     public long storeMinFreeBytes() {
         return parseSize(storeMinFreeBytes);
+    }
+
+    /**
+     * The zstd level new store segments are compressed with ({@code kingbus.store.compression=zstd} at
+     * {@code kingbus.store.compression-level}), or 0 when they are stored as they are.
+     */
+    public int storeZstdLevel() {
+        return storeCompression.equals("zstd") ? Integer.parseInt(storeCompressionLevel.trim()) : 0;
     }
 
     /** How often the leader applies the retention settings. */

@@ -89,6 +89,12 @@ public class KingbusMetrics {
         return node.store().map(BinlogStore::bytesHeld).orElse(0L);
     }
 
+    @Gauge(name = "kingbus_store_disk_bytes", absolute = true, unit = MetricUnits.BYTES,
+            description = "Bytes the store's files take on disk (less than kingbus_store_bytes with compression)")
+    public long storeDiskBytes() {
+        return node.store().map(BinlogStore::diskBytes).orElse(0L);
+    }
+
     @Gauge(name = "kingbus_store_files", absolute = true, unit = MetricUnits.NONE,
             description = "Binlog files held")
     public long storeFiles() {

@@ -39,6 +39,8 @@ import org.infinispan.persistence.sifs.configuration.SoftIndexFileStoreConfigura
  * One cache, {@value #CACHE_NAME}, two kinds of key:
  * <pre>
  *   Long segmentId  -> segment:  int fileOrdinal | long startPosition | int crc32c | byte[] events (whole, raw)
+ *                                or, compressed ({@code kingbus.store.compression}; bit 31 of fileOrdinal set):
+ *                                int fileOrdinal | long startPosition | int crc32c | int eventsLength | zstd frame
  *   "state"         -> state:    int version(3) | long nextSegmentId | utf gtidState | int fileCount
  *                                | int firstOrdinal | FileMeta of the newest file | int crc32c
  *   "file/" ordinal -> FileMeta of an older file (written once, when the next file starts) | int crc32c
@@ -57,6 +59,11 @@ import org.infinispan.persistence.sifs.configuration.SoftIndexFileStoreConfigura
  * segments first and the state record last; a crash in between leaves segments beyond
  * {@code nextSegmentId}, which are invisible and overwritten when the entry is applied again. Appends
  * are idempotent by position: a chunk the store already holds is skipped ({@link AppendResult#DUPLICATE}).
+ *
+ * <h2>Compression at rest</h2>
+ * With {@link #zstdLevel} set, each segment's events are stored as one zstd frame when that is smaller
+ * ({@link SegmentCompression}); readers and {@link #recent} only ever see the plain form, so the events
+ * are served byte for byte as appended. Plain and compressed segments may be mixed in one store.
  *
  * <h2>Purge</h2>
  * {@link #purgeTo} drops whole files from the front: the state record moves {@code firstOrdinal}
@@ -131,6 +138,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private volatile StoreCorruptException damage;
     /** False while {@link #open} checks the store: damage found then is thrown to the opener, not logged here. */
     private volatile boolean logDamage;
+    /** New segments are compressed with zstd at this level; 0: stored as they are. */
+    private volatile int zstdLevel;
     /** An append waits while fewer bytes than this are usable on the store's disk. */
     private volatile long minFreeBytes;
     /** Why appends are waiting (disk full, failed writes), or null. */
@@ -449,9 +458,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             }
             View next = new View(List.copyOf(files), current.firstOrdinal, nextSegment, state, current.version + 1);
             List<FileMeta> kept = files;
+            List<byte[]> storedValues = segmentValues.stream().map(this::storedForm).toList();
             boolean written = writeDurably(current, () -> {
                 for (int i = 0; i < segmentKeys.size(); i++) {
-                    cache.put(segmentKeys.get(i), segmentValues.get(i));
+                    cache.put(segmentKeys.get(i), storedValues.get(i));
                 }
                 for (FileMeta finished : finishedFiles) {
                     cache.put(FILE_KEY_PREFIX + finished.ordinal,
@@ -636,6 +646,24 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         return cursors.stream().map(c -> new ActiveReader(c.reader, c.fileName)).toList();
     }
 
+    /**
+     * Bytes the store's files take on disk now (Infinispan's data and index files): with compression at rest
+     * less than {@link #bytesHeld()}; more after purges until Infinispan compacts its data files.
+     */
+    public long diskBytes() {
+        try (var walk = Files.walk(root)) {
+            return walk.filter(Files::isRegularFile).mapToLong(path -> {
+                try {
+                    return Files.size(path);
+                } catch (IOException e) {
+                    return 0; // removed while walking (compaction)
+                }
+            }).sum();
+        } catch (IOException | UncheckedIOException e) {
+            return -1;
+        }
+    }
+
     /** Bytes of events held in the kept files (their sizes less the 4-byte header of each whole file). */
     public long bytesHeld() {
         return view.files.stream().mapToLong(f -> f.endPosition - f.firstPosition).sum();
@@ -697,6 +725,19 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /**
+     * Segments appended from now on are compressed with zstd at {@code level} (1-22), or kept as they are
+     * with 0 ({@code kingbus.store.compression}). Segments already stored are read either way, so the setting
+     * may change between restarts.
+     */
+    public BinlogStore zstdLevel(int level) {
+        if (level != 0 && (level < SegmentCompression.MIN_LEVEL || level > SegmentCompression.MAX_LEVEL)) {
+            throw new IllegalArgumentException("zstd level " + level + " is not 0 (off) or 1-22");
+        }
+        this.zstdLevel = level;
+        return this;
     }
 
     /** Appends wait while fewer than {@code bytes} are usable on the store's disk (0: never). */
@@ -867,6 +908,14 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         if (value.length < Segment.HEADER_LENGTH || Segment.storedChecksum(value) != Segment.checksum(value)) {
             throw corrupt("segment " + id + " " + describeSegment(id) + " fails its checksum");
         }
+        if (SegmentCompression.isCompressed(value)) {
+            try {
+                value = SegmentCompression.decompress(value, Segment.HEADER_LENGTH);
+            } catch (StoreCorruptException e) {
+                throw corrupt("segment " + id + " " + describeSegment(id) + " passes its checksum but "
+                        + e.getMessage());
+            }
+        }
         return Segment.decode(id, value);
     }
 
@@ -1001,6 +1050,22 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 .put(events, offset, length);
         java.nio.ByteBuffer.wrap(value).putInt(Segment.CHECKSUM_OFFSET, Segment.checksum(value));
         return value;
+    }
+
+    /**
+     * How a plain segment is written: compressed with zstd when {@link #zstdLevel} is set and that makes it
+     * smaller (see {@link SegmentCompression}), else as it is.
+     */
+    private byte[] storedForm(byte[] plain) {
+        int level = zstdLevel;
+        if (level == 0) {
+            return plain;
+        }
+        byte[] stored = SegmentCompression.compress(plain, Segment.HEADER_LENGTH, level);
+        if (stored != plain) {
+            java.nio.ByteBuffer.wrap(stored).putInt(Segment.CHECKSUM_OFFSET, Segment.checksum(stored));
+        }
+        return stored;
     }
 
     /** A record's bytes followed by the CRC-32C of them. */

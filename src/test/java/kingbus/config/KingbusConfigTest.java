@@ -20,6 +20,9 @@ class KingbusConfigTest {
         assertThat(config.raftMemberList()).containsExactly("n1@127.0.0.1:7800");
         assertThat(config.mysqlHost()).isEqualTo("127.0.0.1");
         assertThat(config.masterHost()).isEmpty();
+        assertThat(config.storeZstdLevel()).as("compression at rest is off by default").isZero();
+        assertThat(new KingbusConfig(configOf(Map.of("kingbus.store.compression", "zstd"))).storeZstdLevel())
+                .isEqualTo(3);
     }
 
     @Test
@@ -28,8 +31,12 @@ class KingbusConfigTest {
         values.put("kingbus.mysql.port", "70000");
         values.put("kingbus.server.id", "abc");
         values.put("kingbus.raft.members", "n2@127.0.0.1:7801");
+        values.put("kingbus.store.compression", "lz4");
+        values.put("kingbus.store.compression-level", "23");
         KingbusConfig config = new KingbusConfig(configOf(values));
         assertThat(config.problems()).containsExactlyInAnyOrder(
+                "kingbus.store.compression='lz4' must be none or zstd",
+                "kingbus.store.compression-level=23 is out of range: expected 1 to 22",
                 "kingbus.mysql.port=70000 is out of range: expected 1 to 65535",
                 "kingbus.server.id='abc' is not a whole number (expected 1 to 4294967295)",
                 "kingbus.raft.members='n2@127.0.0.1:7801' does not list this node, kingbus.node.name='n1'");

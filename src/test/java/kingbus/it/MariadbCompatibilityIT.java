@@ -198,10 +198,7 @@ class MariadbCompatibilityIT {
     }
 
     private long semiSyncAcks() {
-        String metrics = kingbus.get("/metrics?scope=application").body();
-        return metrics.lines().filter(line -> line.startsWith("kingbus_semi_sync_acks"))
-                .map(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError("no kingbus_semi_sync_acks in\n" + metrics));
+        return kingbus.metric("kingbus_semi_sync_acks");
     }
 
     private String[] masterStatus() {

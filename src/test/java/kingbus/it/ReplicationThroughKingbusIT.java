@@ -119,10 +119,7 @@ class ReplicationThroughKingbusIT {
     }
 
     private long dumpsStarted() {
-        String metrics = kingbus.get("/metrics?scope=application").body();
-        return metrics.lines().filter(l -> l.startsWith("kingbus_replica_dumps_started"))
-                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
-                .orElseThrow(() -> new AssertionError("no kingbus_replica_dumps_started in\n" + metrics));
+        return kingbus.metric("kingbus_replica_dumps_started");
     }
 
     @Test

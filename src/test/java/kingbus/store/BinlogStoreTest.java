@@ -325,6 +325,65 @@ class BinlogStoreTest {
                 .hasMessageContaining("segment 0");
     }
 
+    /** Three 400 KB events of repeated bytes after the fixture's first three: compressible, two segments. */
+    private List<byte[]> compressibleEvents() {
+        List<byte[]> big = new ArrayList<>();
+        long position = position(3);
+        for (int i = 0; i < 3; i++) {
+            byte[] event = syntheticEvent(position, 400_000, (byte) ('a' + i));
+            big.add(event);
+            position += event.length;
+        }
+        return big;
+    }
+
+    @Test
+    void compressedSegmentsAreReadBackByteForByteAndMixWithPlainOnesAcrossRestarts() throws Exception {
+        List<byte[]> big = compressibleEvents();
+        byte[] bigBytes = FixtureEvents.concat(big, 0, big.size());
+        long afterBig = position(3) + bigBytes.length;
+        try (BinlogStore store = BinlogStore.open(dir).zstdLevel(3)) {
+            store.append(List.of(chunk(0, 3)));
+            store.append(List.of(new Chunk(FILE, position(3), bigBytes)));
+            assertThat(readAll(store.open(FILE, position(3)))).containsExactlyElementsOf(big);
+            assertThat(store.bytesHeld()).isGreaterThan(1_200_000);
+            assertThat(store.diskBytes()).as("bytes on disk with 1.2 MB of compressible events held")
+                    .isLessThan(store.bytesHeld() / 4);
+        }
+        assertThatThrownBy(() -> damageOnDisk(big.get(1))).as("no event is stored verbatim")
+                .isInstanceOf(AssertionError.class).hasMessageContaining("not stored verbatim");
+        // Restarted without compression: the compressed segments still read, new ones are stored plain.
+        byte[] tail = syntheticEvent(afterBig, 1_000, (byte) 'z');
+        try (BinlogStore reopened = BinlogStore.open(dir, Long.MAX_VALUE)) {
+            assertThat(reopened.append(List.of(new Chunk(FILE, afterBig, tail)))).isEqualTo(AppendResult.APPENDED);
+            List<byte[]> read = readAll(reopened.open(FILE, 4));
+            assertThat(read.subList(0, 3)).containsExactlyElementsOf(events.subList(0, 3));
+            assertThat(read.subList(3, 6)).containsExactlyElementsOf(big);
+            assertThat(read.get(6)).isEqualTo(tail);
+        }
+        damageOnDisk(tail); // the plain segment is there verbatim
+    }
+
+    @Test
+    void damageInACompressedSegmentIsFoundByItsChecksum() throws Exception {
+        List<byte[]> big = compressibleEvents();
+        byte[] bigBytes = FixtureEvents.concat(big, 0, big.size());
+        try (BinlogStore store = BinlogStore.open(dir).zstdLevel(3)) {
+            store.append(List.of(chunk(0, 3)));
+            store.append(List.of(new Chunk(FILE, position(3), bigBytes)));
+        }
+        // The stored frame of the first segment of the chunk (events 0 and 1 of it: 800 KB), as the store made it.
+        byte[] firstSegmentEvents = FixtureEvents.concat(big, 0, 2);
+        byte[] frame = new byte[(int) com.github.luben.zstd.Zstd.compressBound(firstSegmentEvents.length)];
+        long size = com.github.luben.zstd.Zstd.compressByteArray(frame, 0, frame.length, firstSegmentEvents, 0,
+                firstSegmentEvents.length, 3, true);
+        damageOnDisk(java.util.Arrays.copyOf(frame, (int) size));
+        assertThatThrownBy(() -> BinlogStore.open(dir))
+                .isInstanceOf(StoreCorruptException.class)
+                .hasMessageContaining("segment 1 (binlog file '" + FILE + "'")
+                .hasMessageContaining("fails its checksum");
+    }
+
     @Test
     void verifyPassesOnAnIntactStore() throws Exception {
         storeTwoSegments();

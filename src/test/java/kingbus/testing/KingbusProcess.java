@@ -237,6 +237,14 @@ public final class KingbusProcess implements AutoCloseable {
         return request(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET());
     }
 
+    /** The value of one application metric (e.g. {@code kingbus_store_bytes}), from /metrics. */
+    public long metric(String name) {
+        String metrics = get("/metrics?scope=application").body();
+        return metrics.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                .map(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + name + " in\n" + metrics));
+    }
+
     /** "file:position" of SHOW MASTER STATUS on this node, as the replica user. */
     public String binlogEnd() throws java.sql.SQLException {
         return MariaDb.binlogEnd(mysqlPort, REPLICA_USER, REPLICA_PASSWORD);
