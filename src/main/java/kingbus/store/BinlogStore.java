@@ -11,12 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -112,8 +109,6 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     static final String DAMAGE_MARKER = "DAMAGED";
     /** The bytes of segments kept on the heap for readers (see {@link #recent}). */
     static final long RECENT_SEGMENT_BYTES = 16L << 20;
-    /** How many segments a cursor reads ahead of the one it sends (see {@link Cursor#load}). */
-    static final int READ_AHEAD_SEGMENTS = 2;
     /** A segment holds whole events up to this many bytes (one event alone when it is larger). */
     static final int SEGMENT_BYTES = 1 << 20;
 
@@ -130,8 +125,6 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private final ReentrantLock appendLock = new ReentrantLock();
     private final Condition appended = appendLock.newCondition();
     private final AtomicLong bytesAppended = new AtomicLong();
-    /** Segments being read from the file store now (see {@link #readAhead}), so readers share each read. */
-    private final Map<Long, CompletableFuture<Segment>> reading = new ConcurrentHashMap<>();
     /** Open cursors, so a purge can tell which files are being read and by whom. */
     private final Set<Cursor> cursors = ConcurrentHashMap.newKeySet();
     /** Removes the segments and records of purged files, oldest first, off the Raft apply thread. */
@@ -878,65 +871,17 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     }
 
     private Segment readSegment(long id) {
-        return awaitSegment(id, readAhead(id));
-    }
-
-    /**
-     * A segment, once read: from {@link #recent} at once, else from Infinispan's file store without blocking
-     * the caller (its own blocking threads read, and the first to finish checks and decompresses the segment
-     * and puts it in {@link #recent}). Readers asking for the same segment meanwhile share one read.
-     */
-    private CompletableFuture<Segment> readAhead(long id) {
-        StoreCorruptException known = damage;
-        if (known != null) {
-            return CompletableFuture.failedFuture(known);
-        }
-        byte[] cached = recent.getIfPresent(id);
-        if (cached != null) {
-            return CompletableFuture.completedFuture(Segment.decode(id, cached)); // checked when written or read
-        }
-        CompletableFuture<Segment> pending = reading.get(id);
-        if (pending != null) {
-            return pending;
-        }
-        CompletableFuture<Segment> created = new CompletableFuture<>();
-        pending = reading.putIfAbsent(id, created);
-        if (pending != null) {
-            return pending;
-        }
-        CompletableFuture<byte[]> stored;
-        try {
-            stored = cache.getAsync(id);
-        } catch (RuntimeException e) {
-            stored = CompletableFuture.failedFuture(e);
-        }
-        stored.whenComplete((value, failure) -> {
-            try {
-                Segment segment = checkedSegment(id, value, failure);
-                recent.put(id, segment.bytes()); // before it leaves reading: always findable in one of the two
-                created.complete(segment);
-            } catch (RuntimeException e) {
-                created.completeExceptionally(e);
-            } finally {
-                reading.remove(id, created);
+        byte[] value = recent.getIfPresent(id);
+        if (value != null) {
+            StoreCorruptException known = damage;
+            if (known != null) {
+                throw known;
             }
-        });
-        return created;
-    }
-
-    /** Waits for a {@link #readAhead} and throws what it failed with (damage, purge, store closed). */
-    private Segment awaitSegment(long id, CompletableFuture<Segment> segment) {
-        try {
-            return segment.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException failure) {
-                throw failure;
-            }
-            throw new BinlogUnavailableException("Binlog segment " + id + " could not be read: " + e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BinlogUnavailableException("Interrupted while reading binlog segment " + id);
+            return Segment.decode(id, value); // checked when it was written or first read
         }
+        Segment segment = readStoredSegment(id);
+        recent.put(id, segment.bytes());
+        return segment;
     }
 
     /** A segment from Infinispan (its container or its file store), checked; not kept in {@link #recent}. */
@@ -946,22 +891,12 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             throw known;
         }
         byte[] value;
-        RuntimeException failure = null;
         try {
             value = cache.get(id);
         } catch (RuntimeException e) {
-            value = null;
-            failure = e;
-        }
-        return checkedSegment(id, value, failure);
-    }
-
-    /** What Infinispan returned for a segment (or how its read failed), checked and in plain form. */
-    private Segment checkedSegment(long id, byte[] value, Throwable failure) {
-        if (failure != null) {
             // An interrupted or failed read (shutdown, I/O trouble) is not proof of damage.
             throw new BinlogUnavailableException(closed ? "The binlog store is closed"
-                    : "Binlog segment " + id + " could not be read: " + failure);
+                    : "Binlog segment " + id + " could not be read: " + e);
         }
         if (value == null) {
             if (id < view.firstKeptSegment()) {
@@ -1039,8 +974,6 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         private long segmentId;
         private int offset;
         private Segment loaded;
-        /** Reads of the segments after {@link #loaded}, started before they are needed, oldest first. */
-        private final java.util.ArrayDeque<Ahead> ahead = new java.util.ArrayDeque<>();
         /** The file this cursor is in, for {@link #readers()}. */
         private volatile String fileName;
 
@@ -1061,7 +994,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     return null;
                 }
                 if (loaded == null || loaded.id != segmentId) {
-                    loaded = load(segmentId, current);
+                    loaded = readSegment(segmentId);
                     FileMeta file = current.fileAt(loaded.fileOrdinal);
                     if (file == null) {
                         throw new BinlogPurgedException("The binlog file being read was purged (Kingbus now holds "
@@ -1084,41 +1017,11 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             }
         }
 
-        /**
-         * Segment {@code id}, from a read started ahead when there is one, and starts reading the next
-         * {@link #READ_AHEAD_SEGMENTS} that exist: a reader catching up from disk sends one segment while the
-         * next ones are read, instead of waiting for each read in turn.
-         */
-        private Segment load(long id, View current) {
-            while (!ahead.isEmpty() && ahead.peekFirst().id < id) {
-                ahead.pollFirst();
-            }
-            Ahead first = ahead.peekFirst();
-            Segment segment;
-            if (first != null && first.id == id) {
-                ahead.pollFirst();
-                segment = awaitSegment(id, first.segment);
-            } else {
-                segment = readSegment(id);
-            }
-            long next = ahead.isEmpty() ? id + 1 : ahead.peekLast().id + 1;
-            while (ahead.size() < READ_AHEAD_SEGMENTS && next < current.nextSegmentId) {
-                ahead.addLast(new Ahead(next, readAhead(next)));
-                next++;
-            }
-            return segment;
-        }
-
         @Override
         public void close() {
             loaded = null;
-            ahead.clear();
             cursors.remove(this);
         }
-    }
-
-    /** A segment read started ahead of its cursor. */
-    private record Ahead(long id, CompletableFuture<Segment> segment) {
     }
 
     // ---------------------------------------------------------------- records
