@@ -93,8 +93,8 @@ public class KingbusNode {
             return;
         }
         ThreadFactory threads = threadFactory;
-        store = BinlogStore.open(config.dataDir().resolve(config.nodeName()).resolve("store"))
-                .minFreeBytes(config.storeMinFreeBytes()).zstdLevel(config.storeZstdLevel());
+        store = BinlogStore.open(config.dataDir().resolve(config.nodeName()).resolve("store"));
+        store.minFreeBytes(config.storeMinFreeBytes()).zstdLevel(config.storeZstdLevel()); // stopParts closes it
         List<RaftNode.Member> members = config.raftMemberList().stream().map(RaftNode.Member::parse).toList();
         raft = new RaftNode(new RaftNode.Settings(config.nodeName(), members,
                 config.dataDir().resolve(config.nodeName()).resolve("raft"), config.raftMaxLogBytes(),

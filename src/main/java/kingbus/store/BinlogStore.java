@@ -736,6 +736,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         if (level != 0 && (level < SegmentCompression.MIN_LEVEL || level > SegmentCompression.MAX_LEVEL)) {
             throw new IllegalArgumentException("zstd level " + level + " is not 0 (off) or 1-22");
         }
+        if (level != 0) {
+            SegmentCompression.requireAvailable();
+        }
         this.zstdLevel = level;
         return this;
     }

@@ -27,6 +27,21 @@ final class SegmentCompression {
     private SegmentCompression() {
     }
 
+    /**
+     * Loads zstd-jni's native library now, so a host where it cannot load (e.g. a {@code noexec} temporary
+     * directory) fails at start with a clear message, not at the first append.
+     *
+     * @throws IllegalStateException naming the setting and why the library did not load
+     */
+    static void requireAvailable() {
+        try {
+            Zstd.compressBound(1);
+        } catch (LinkageError e) {
+            throw new IllegalStateException("kingbus.store.compression=zstd needs zstd-jni's native library, which"
+                    + " did not load (" + e + "); it is extracted to java.io.tmpdir, which must allow executables", e);
+        }
+    }
+
     /** True when a stored segment (at least its header) holds compressed events. */
     static boolean isCompressed(byte[] stored) {
         return (ByteBuffer.wrap(stored).getInt(0) & COMPRESSED_FLAG) != 0;
