@@ -6,6 +6,7 @@
 #   BENCH_READERS=50       P3 concurrent readers;  BENCH_READER_MB=256  what each reads
 #   BENCH_P6_READERS=50    P6 connected replicas;  BENCH_HEAP=1g        each Kingbus node's -Xmx
 #   BENCH_P4_RATE=200      P4 sysbench tps;        BENCH_P4_SECONDS=30
+#   BENCH_JVM_ARGS=...     extra JVM options for every Kingbus node (e.g. -XX:+UseZGC)
 #   BENCH_JFR=1            record JFR on the leader (P1, P4) and the serving follower (P2, P3) into target/bench-jfr/
 #                          (read them with bench/jfr-top.py)
 set -eo pipefail
@@ -28,7 +29,7 @@ run_parts() {
     -Dkingbus.bench.p6-readers="${BENCH_P6_READERS:-50}" -Dkingbus.bench.heap="${BENCH_HEAP:-1g}" \
     -Dkingbus.bench.p4-rate="${BENCH_P4_RATE:-200}" -Dkingbus.bench.p4-seconds="${BENCH_P4_SECONDS:-30}" \
     -Dkingbus.bench.jfr="$([ "${BENCH_JFR:-0}" = 1 ] && echo true || echo false)" \
-    -Dkingbus.bench.report="$PWD/docs/BENCHMARKS.md" -Dkingbus.bench.command="$command" \
+    -Dkingbus.test.jvm-args="${BENCH_JVM_ARGS:-}" -Dkingbus.bench.report="$PWD/docs/BENCHMARKS.md" -Dkingbus.bench.command="$command" \
     | filtered
 }
 

@@ -172,11 +172,20 @@ public final class KingbusProcess implements AutoCloseable {
         if (!Files.exists(Path.of(jar))) {
             throw new IllegalStateException("No runnable jar at " + jar + ": run mvn package first");
         }
-        ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-Xmx" + maxHeap, "-jar", jar);
+        List<String> command = new java.util.ArrayList<>(List.of(javaBinary(), "-Xmx" + maxHeap));
+        command.addAll(extraJvmArgs());
+        command.addAll(List.of("-jar", jar));
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);
         // The runnable jar refuses an extract dir left behind by a killed process: one per start.
         builder.environment().put("WLP_JAR_EXTRACT_DIR", dir.resolve("wlp-" + starts).toString());
         return builder;
+    }
+
+    /** JVM options added to every node's (system property {@code kingbus.test.jvm-args}; bench/lib.sh's BENCH_JVM_ARGS). */
+    private static List<String> extraJvmArgs() {
+        String extra = System.getProperty("kingbus.test.jvm-args", "").strip();
+        return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
     }
 
     private ProcessBuilder installedServerCommand() {
@@ -189,7 +198,7 @@ public final class KingbusProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(script.toString(), "run", "kingbus");
         builder.environment().putAll(env);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        builder.environment().put("JVM_ARGS", "-Xmx" + maxHeap);
+        builder.environment().put("JVM_ARGS", String.join(" ", "-Xmx" + maxHeap, String.join(" ", extraJvmArgs())).strip());
         builder.environment().put("WLP_OUTPUT_DIR", dir.resolve("liberty").toString());
         builder.environment().put("LOG_DIR", dir.resolve("logs-" + starts).toString());
         return builder;
