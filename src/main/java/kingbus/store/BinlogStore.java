@@ -41,7 +41,7 @@ import org.infinispan.persistence.sifs.configuration.SoftIndexFileStoreConfigura
  *   Long segmentId  -> segment:  int fileOrdinal | long startPosition | int crc32c | byte[] events (whole, raw)
  *                                or, compressed ({@code kingbus.store.compression}; bit 31 of fileOrdinal set):
  *                                int fileOrdinal | long startPosition | int crc32c | int eventsLength | zstd frame
- *   "state"         -> state:    int version(3) | long nextSegmentId | utf gtidState | int fileCount
+ *   "state"         -> state:    int version(3; 4 once compression was on) | long nextSegmentId | utf gtidState | int fileCount
  *                                | int firstOrdinal | FileMeta of the newest file | int crc32c
  *   "file/" ordinal -> FileMeta of an older file (written once, when the next file starts) | int crc32c
  *   FileMeta:                    int ordinal | utf name | long firstPosition | long endPosition
@@ -102,7 +102,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     static final String CACHE_NAME = "binlog";
     private static final String STATE_KEY = "state";
     private static final String FILE_KEY_PREFIX = "file/";
-    private static final int STATE_FORMAT_VERSION = 3;
+    /** Format 4 is format 3 in a store whose segments may be compressed: a Kingbus that reads only 3 refuses it. */
+    private static final int STATE_FORMAT_VERSION = 4;
+    /** The format written while no segment can be compressed, so such stores stay readable by format-3 readers. */
+    private static final int PLAIN_STATE_FORMAT = 3;
     /** The oldest format read: format 2 has no first ordinal (nothing was ever purged). */
     private static final int OLDEST_READABLE_FORMAT = 2;
     /** Written next to the data when damage is found, so a restart refuses the store too. */
@@ -140,6 +143,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private volatile boolean logDamage;
     /** New segments are compressed with zstd at this level; 0: stored as they are. */
     private volatile int zstdLevel;
+    /** Set for good once compression was on: the state record is then written in format 4. */
+    private volatile boolean mayHoldCompressed;
     /** An append waits while fewer bytes than this are usable on the store's disk. */
     private volatile long minFreeBytes;
     /** Why appends are waiting (disk full, failed writes), or null. */
@@ -211,6 +216,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 throw new StoreCorruptException(Files.readString(marker).strip());
             }
             BinlogStore store = new BinlogStore(root, dataLocation, manager, cache, view);
+            byte[] state = cache.get(STATE_KEY);
+            store.mayHoldCompressed = state != null && state.length >= Integer.BYTES
+                    && java.nio.ByteBuffer.wrap(state).getInt() == STATE_FORMAT_VERSION;
             long from = store.segmentCoveringNewest(verifyBytes);
             long verifyBegan = System.nanoTime();
             store.verify(from, view.nextSegmentId);
@@ -467,7 +475,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     cache.put(FILE_KEY_PREFIX + finished.ordinal,
                             withChecksum(kept.get(finished.ordinal - current.firstOrdinal).encode()));
                 }
-                cache.put(STATE_KEY, next.encodeState());
+                cache.put(STATE_KEY, next.encodeState(stateFormat()));
             });
             if (!written) {
                 return null; // re-planned from the new view: its segments may differ, so none is cached yet
@@ -534,7 +542,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             next = new View(List.copyOf(current.files.subList(index, current.files.size())),
                     current.firstOrdinal + index, current.nextSegmentId, current.gtidState, current.version + 1);
             View planned = next;
-            if (!writeDurably(current, () -> cache.put(STATE_KEY, planned.encodeState()))) {
+            if (!writeDurably(current, () -> cache.put(STATE_KEY, planned.encodeState(stateFormat())))) {
                 return purgeTo(firstKept); // the store changed while waiting for the disk: plan again
             }
             view = next;
@@ -573,7 +581,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     GtidList.EMPTY, current.version + 1);
             if (!writeDurably(current, () -> {
                 cache.put(FILE_KEY_PREFIX + newest.ordinal, withChecksum(newest.encode()));
-                cache.put(STATE_KEY, next.encodeState());
+                cache.put(STATE_KEY, next.encodeState(stateFormat()));
             })) {
                 appendLock.unlock();
                 try {
@@ -738,6 +746,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         }
         if (level != 0) {
             SegmentCompression.requireAvailable();
+            mayHoldCompressed = true;
         }
         this.zstdLevel = level;
         return this;
@@ -861,6 +870,12 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             }
         }
         return low;
+    }
+
+    /** The format of the state record on disk (-1: none yet); for tests in this package. */
+    int storedStateFormat() {
+        byte[] state = cache.get(STATE_KEY);
+        return state == null ? -1 : java.nio.ByteBuffer.wrap(state).getInt();
     }
 
     /** How many segments hold {@code file} (0 when it is not held); for tests in this package. */
@@ -1071,6 +1086,11 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         return stored;
     }
 
+    /** The format of the state record to write (see {@link #STATE_FORMAT_VERSION}). */
+    private int stateFormat() {
+        return mayHoldCompressed ? STATE_FORMAT_VERSION : PLAIN_STATE_FORMAT;
+    }
+
     /** A record's bytes followed by the CRC-32C of them. */
     private static byte[] withChecksum(byte[] record) {
         CRC32C crc = new CRC32C();
@@ -1131,11 +1151,11 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             return files.isEmpty() ? nextSegmentId : files.get(0).firstSegment;
         }
 
-        byte[] encodeState() {
+        byte[] encodeState(int format) {
             try {
                 ByteArrayOutputStream bytes = new ByteArrayOutputStream();
                 DataOutputStream out = new DataOutputStream(bytes);
-                out.writeInt(STATE_FORMAT_VERSION);
+                out.writeInt(format);
                 out.writeLong(nextSegmentId);
                 out.writeUTF(gtidState.toString());
                 out.writeInt(firstOrdinal + files.size());

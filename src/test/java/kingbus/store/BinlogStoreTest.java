@@ -55,6 +55,7 @@ class BinlogStoreTest {
             assertThat(file.formatDescription()).isEqualTo(events.get(0));
             assertThat(file.startState()).isEqualTo(GtidList.EMPTY);
             assertThat(store.gtidState().toString()).isEqualTo("0-1-3");
+            assertThat(store.storedStateFormat()).as("a store never compressed keeps format 3").isEqualTo(3);
         }
         try (BinlogStore reopened = BinlogStore.open(dir)) {
             assertThat(reopened.files()).hasSize(1);
@@ -349,6 +350,7 @@ class BinlogStoreTest {
             assertThat(store.bytesHeld()).isGreaterThan(1_200_000);
             assertThat(store.diskBytes()).as("bytes on disk with 1.2 MB of compressible events held")
                     .isLessThan(store.bytesHeld() / 4);
+            assertThat(store.storedStateFormat()).as("refused by a Kingbus that reads format 3 only").isEqualTo(4);
         }
         assertThatThrownBy(() -> damageOnDisk(big.get(1))).as("no event is stored verbatim")
                 .isInstanceOf(AssertionError.class).hasMessageContaining("not stored verbatim");
@@ -360,6 +362,7 @@ class BinlogStoreTest {
             assertThat(read.subList(0, 3)).containsExactlyElementsOf(events.subList(0, 3));
             assertThat(read.subList(3, 6)).containsExactlyElementsOf(big);
             assertThat(read.get(6)).isEqualTo(tail);
+            assertThat(reopened.storedStateFormat()).as("format 4 for good: compressed segments remain").isEqualTo(4);
         }
         damageOnDisk(tail); // the plain segment is there verbatim
     }
