@@ -10,7 +10,8 @@
 #   bench/failover.sh         KILLS=10 SEED=20261124 bench/failover.sh
 source "$(dirname "$0")/lib.sh"
 kills=${KILLS:-4}
-command=${BENCH_CMD:-$( [ -n "${KILLS:-}" ] && echo "KILLS=$kills " )$( [ -n "${SEED:-}" ] && echo "SEED=$SEED " )bench/failover.sh}
+# (parameter expansions, not "[ -n ... ] && echo": under set -e a false test in a substitution ended the script)
+command=${BENCH_CMD:-${KILLS:+KILLS=$kills }${SEED:+SEED=$SEED }bench/failover.sh}
 bench_environment
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
