@@ -6,13 +6,15 @@
 #   bench/store-size.sh         # 10 GB: needs about 25 GB of free disk
 #   GB=2 bench/store-size.sh
 #   ROWS=2500 bench/store-size.sh   # 10 MB transactions (default 250 rows of 4,000 bytes: 1 MB)
+#   COMPRESSION=zstd bench/store-size.sh   # kingbus.store.compression (the rows are one letter repeated: an upper bound)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gb=${GB:-10}
 echo "== environment: $(nproc) cores, $(java -version 2>&1 | head -1), $(mariadbd --version), disk: $(df -h /tmp | tail -1)"
 report=$(mktemp)
 mvn -B -q verify -Dit.test=StoreSizeBench -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false \
- -Dkingbus.bench.store-gb="$gb" -Dkingbus.bench.rows-per-transaction="${ROWS:-250}" -Dkingbus.bench.report="$report"
+ -Dkingbus.bench.store-gb="$gb" -Dkingbus.bench.rows-per-transaction="${ROWS:-250}" -Dkingbus.bench.report="$report" \
+ -Dkingbus.bench.store-compression="${COMPRESSION:-none}"
 row=$(tail -1 "$report"); rm -f "$report"
 python3 - "$row" <<'PY'
 import sys

@@ -30,6 +30,8 @@ class StoreSizeBench {
 
     private static final double GB = Double.parseDouble(System.getProperty("kingbus.bench.store-gb", "10"));
     private static final int ROWS = Integer.getInteger("kingbus.bench.rows-per-transaction", 250);
+    /** kingbus.store.compression for the node (none or zstd). */
+    private static final String COMPRESSION = System.getProperty("kingbus.bench.store-compression", "none");
     private final Cleanup cleanup = new Cleanup();
 
     @AfterEach
@@ -60,7 +62,8 @@ class StoreSizeBench {
         double writeSeconds = (System.nanoTime() - begin) / 1e9;
 
         KingbusProcess node = cleanup.add(KingbusProcess.forMaster(master, Map.of(
-                "KINGBUS_RAFT_MAX_LOG_BYTES", String.valueOf(1L << 30)))).installedServer();
+                "KINGBUS_RAFT_MAX_LOG_BYTES", String.valueOf(1L << 30), "kingbus.store.compression", COMPRESSION)))
+                .installedServer();
         long ingestBegin = System.nanoTime();
         node.start();
         Awaitility.await("Kingbus holds the master's binlog").atMost(Duration.ofHours(2))
@@ -71,6 +74,8 @@ class StoreSizeBench {
         node.awaitReady();
 
         long heapAfterGcMb = Math.round(BenchEnv.heapAfterFullGcMb(node.pid()));
+        long storeBytes = node.metric("kingbus_store_bytes");
+        long storeDiskBytes = node.metric("kingbus_store_disk_bytes");
         long rssMb = Math.round(BenchEnv.rssMb(node.pid()));
 
         long stopBegin = System.nanoTime();
@@ -101,14 +106,15 @@ class StoreSizeBench {
         double fromMaster = readAll(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, firstFile, written);
 
         String row = String.format("| %s | %.1f GB of row binlog, %d files | master wrote it in %.0f s; one node"
-                        + " stored it in %.0f s (%.0f MB/s) | heap after full GC %d MB (target < 512), RSS %d MB |"
+                        + " stored it in %.0f s (%.0f MB/s); compression at rest: %s, %.2f GB on disk for %.2f GB held | heap after full GC %d MB (target < 512), RSS %d MB |"
                         + " start to ready (installed server, as `mvn liberty:run`): %.1f s after a clean stop (which"
                         + " took %.1f s), %.1f s after kill -9 (target < 10); runnable jar: %.1f s after a clean stop |"
                         + " reading all of it with a raw dump: Kingbus %.1f s, master %.1f s (%.2fx the master's speed) |"
-                        + " `GB=%s bench/store-size.sh` |",
+                        + " `%sGB=%s bench/store-size.sh` |",
                 LocalDate.now(), written / 1e9, master.binaryLogs().size(), writeSeconds, ingestSeconds,
-                written / 1e6 / ingestSeconds, heapAfterGcMb, rssMb, cleanRestart, stopSeconds, killRestart, jarRestart, fromKingbus,
-                fromMaster, fromMaster / fromKingbus, System.getProperty("kingbus.bench.store-gb", "10"));
+                written / 1e6 / ingestSeconds, COMPRESSION, storeDiskBytes / 1e9, storeBytes / 1e9, heapAfterGcMb, rssMb, cleanRestart, stopSeconds, killRestart, jarRestart, fromKingbus,
+                fromMaster, fromMaster / fromKingbus, COMPRESSION.equals("none") ? "" : "COMPRESSION=" + COMPRESSION + " ",
+                System.getProperty("kingbus.bench.store-gb", "10"));
         System.out.println("STORE RESULT: " + row);
         String report = System.getProperty("kingbus.bench.report");
         if (report != null) {
