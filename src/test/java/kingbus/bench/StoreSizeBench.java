@@ -62,7 +62,7 @@ class StoreSizeBench {
         double writeSeconds = (System.nanoTime() - begin) / 1e9;
 
         KingbusProcess node = cleanup.add(KingbusProcess.forMaster(master, Map.of(
-                "KINGBUS_RAFT_MAX_LOG_BYTES", String.valueOf(1L << 30), "kingbus.store.compression", COMPRESSION)))
+                "KINGBUS_RAFT_MAX_LOG_BYTES", String.valueOf(1L << 30), "KINGBUS_STORE_COMPRESSION", COMPRESSION)))
                 .installedServer();
         long ingestBegin = System.nanoTime();
         node.start();
