@@ -106,13 +106,13 @@ class StoreSizeBench {
         double fromMaster = readAll(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, firstFile, written);
 
         String row = String.format("| %s | %.1f GB of row binlog, %d files | master wrote it in %.0f s; one node"
-                        + " stored it in %.0f s (%.0f MB/s); compression at rest: %s, %.2f GB on disk for %.2f GB held | heap after full GC %d MB (target < 512), RSS %d MB |"
+                        + " stored it in %.0f s (%.0f MB/s); compression at rest: %s, %.1f MB on disk for %.1f MB held | heap after full GC %d MB (target < 512), RSS %d MB |"
                         + " start to ready (installed server, as `mvn liberty:run`): %.1f s after a clean stop (which"
                         + " took %.1f s), %.1f s after kill -9 (target < 10); runnable jar: %.1f s after a clean stop |"
                         + " reading all of it with a raw dump: Kingbus %.1f s, master %.1f s (%.2fx the master's speed) |"
                         + " `%sGB=%s bench/store-size.sh` |",
                 LocalDate.now(), written / 1e9, master.binaryLogs().size(), writeSeconds, ingestSeconds,
-                written / 1e6 / ingestSeconds, COMPRESSION, storeDiskBytes / 1e9, storeBytes / 1e9, heapAfterGcMb, rssMb, cleanRestart, stopSeconds, killRestart, jarRestart, fromKingbus,
+                written / 1e6 / ingestSeconds, COMPRESSION, storeDiskBytes / 1e6, storeBytes / 1e6, heapAfterGcMb, rssMb, cleanRestart, stopSeconds, killRestart, jarRestart, fromKingbus,
                 fromMaster, fromMaster / fromKingbus, COMPRESSION.equals("none") ? "" : "COMPRESSION=" + COMPRESSION + " ",
                 System.getProperty("kingbus.bench.store-gb", "10"));
         System.out.println("STORE RESULT: " + row);
