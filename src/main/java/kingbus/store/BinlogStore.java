@@ -143,6 +143,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private volatile boolean logDamage;
     /** New segments are compressed with zstd at this level; 0: stored as they are. */
     private volatile int zstdLevel;
+    /** One warning when zstd fails (segments are then stored plain). */
+    private volatile boolean compressionFailureLogged;
     /** Set for good once compression was on: the state record is then written in format 4. */
     private volatile boolean mayHoldCompressed;
     /** An append waits while fewer bytes than this are usable on the store's disk. */
@@ -1079,7 +1081,17 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         if (level == 0) {
             return plain;
         }
-        byte[] stored = SegmentCompression.compress(plain, Segment.HEADER_LENGTH, level);
+        byte[] stored;
+        try {
+            stored = SegmentCompression.compress(plain, Segment.HEADER_LENGTH, level);
+        } catch (IllegalStateException e) {
+            // Compression is optional: a committed entry is never held up by it.
+            if (!compressionFailureLogged) {
+                compressionFailureLogged = true;
+                LOG.warning("Storing binlog segments uncompressed: " + e.getMessage());
+            }
+            return plain;
+        }
         if (stored != plain) {
             java.nio.ByteBuffer.wrap(stored).putInt(Segment.CHECKSUM_OFFSET, Segment.checksum(stored));
         }

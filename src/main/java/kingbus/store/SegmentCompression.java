@@ -48,16 +48,23 @@ final class SegmentCompression {
     }
 
     /**
-     * The stored form of a plain segment ({@code header | events}, header of {@code headerLength} bytes, CRC
-     * field at {@code checksumOffset} not yet set): compressed at {@code level} when that makes it smaller,
-     * otherwise a copy-free return of {@code plain} itself. The caller sets the CRC of the result.
+     * The stored form of a plain segment ({@code header | events}, header of {@code headerLength} bytes):
+     * compressed at {@code level} when that makes it smaller, otherwise {@code plain} itself (no copy). The
+     * caller sets the CRC of a compressed result.
+     *
+     * @throws IllegalStateException when zstd fails (the caller then stores the segment plain)
      */
     static byte[] compress(byte[] plain, int headerLength, int level) {
         int eventsLength = plain.length - headerLength;
         int compressedStart = headerLength + Integer.BYTES;
         byte[] out = new byte[compressedStart + (int) Zstd.compressBound(eventsLength)];
-        long size = Zstd.compressByteArray(out, compressedStart, out.length - compressedStart, plain, headerLength,
-                eventsLength, level, true);
+        long size;
+        try {
+            size = Zstd.compressByteArray(out, compressedStart, out.length - compressedStart, plain, headerLength,
+                    eventsLength, level, true);
+        } catch (ZstdException e) {
+            throw new IllegalStateException("zstd could not compress a segment: " + e.getMessage(), e);
+        }
         if (Zstd.isError(size)) {
             throw new IllegalStateException("zstd could not compress a segment: " + Zstd.getErrorName(size));
         }
