@@ -203,8 +203,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             Cache<Object, byte[]> cache = manager.getCache(CACHE_NAME);
             Path dataLocation = dataFilesDirectory(root.resolve("data"));
             View view;
+            byte[] stored;
             try {
-                view = load(cache);
+                stored = cache.get(STATE_KEY);
+                view = load(cache, stored);
             } catch (StoreCorruptException e) {
                 throw new StoreCorruptException(damaged(dataLocation, e.getMessage()), e);
             } catch (StoreFormatException e) {
@@ -218,9 +220,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 throw new StoreCorruptException(Files.readString(marker).strip());
             }
             BinlogStore store = new BinlogStore(root, dataLocation, manager, cache, view);
-            byte[] state = cache.get(STATE_KEY);
-            store.mayHoldCompressed = state != null && state.length >= Integer.BYTES
-                    && java.nio.ByteBuffer.wrap(state).getInt() == STATE_FORMAT_VERSION;
+            store.mayHoldCompressed = stored != null
+                    && java.nio.ByteBuffer.wrap(stored).getInt() == STATE_FORMAT_VERSION; // load checked its length
             long from = store.segmentCoveringNewest(verifyBytes);
             long verifyBegan = System.nanoTime();
             store.verify(from, view.nextSegmentId);
@@ -1182,8 +1183,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         }
     }
 
-    private static View load(Cache<Object, byte[]> cache) throws IOException {
-        byte[] stored = cache.get(STATE_KEY);
+    /** The view a state record ({@code stored}, null when there is none yet) and the file records describe. */
+    private static View load(Cache<Object, byte[]> cache, byte[] stored) throws IOException {
         if (stored == null) {
             return new View(List.of(), 0, 0, GtidList.EMPTY, 0);
         }

@@ -172,8 +172,8 @@ public final class KingbusProcess implements AutoCloseable {
         if (!Files.exists(Path.of(jar))) {
             throw new IllegalStateException("No runnable jar at " + jar + ": run mvn package first");
         }
-        List<String> command = new java.util.ArrayList<>(List.of(javaBinary(), "-Xmx" + maxHeap));
-        command.addAll(extraJvmArgs());
+        List<String> command = new java.util.ArrayList<>(List.of(javaBinary()));
+        command.addAll(jvmOptions());
         command.addAll(List.of("-jar", jar));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);
@@ -182,10 +182,17 @@ public final class KingbusProcess implements AutoCloseable {
         return builder;
     }
 
-    /** JVM options added to every node's (system property {@code kingbus.test.jvm-args}; bench/lib.sh's BENCH_JVM_ARGS). */
-    private static List<String> extraJvmArgs() {
+    /**
+     * The node JVM's options: {@link #maxHeap}, then those of system property {@code kingbus.test.jvm-args}
+     * (bench/lib.sh's BENCH_JVM_ARGS).
+     */
+    private List<String> jvmOptions() {
+        List<String> options = new java.util.ArrayList<>(List.of("-Xmx" + maxHeap));
         String extra = System.getProperty("kingbus.test.jvm-args", "").strip();
-        return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
+        if (!extra.isEmpty()) {
+            options.addAll(List.of(extra.split("\\s+")));
+        }
+        return options;
     }
 
     private ProcessBuilder installedServerCommand() {
@@ -198,7 +205,7 @@ public final class KingbusProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(script.toString(), "run", "kingbus");
         builder.environment().putAll(env);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        builder.environment().put("JVM_ARGS", String.join(" ", "-Xmx" + maxHeap, String.join(" ", extraJvmArgs())).strip());
+        builder.environment().put("JVM_ARGS", String.join(" ", jvmOptions()));
         builder.environment().put("WLP_OUTPUT_DIR", dir.resolve("liberty").toString());
         builder.environment().put("LOG_DIR", dir.resolve("logs-" + starts).toString());
         return builder;
