@@ -435,6 +435,8 @@ public final class BinlogSyncer implements AutoCloseable {
         private Thread proposerThread;
         /** Proposer thread only: acks waiting for the entry that holds their transaction. */
         private final List<AckMarker> pendingAcks = new ArrayList<>();
+        /** Proposer thread only: a slot of {@link #inFlight} taken and not yet handed to a proposal. */
+        private boolean slotHeld;
         private CompletableFuture<Boolean> lastProposal = CompletableFuture.completedFuture(true);
         private volatile SemiSyncClient sessionClient;
         /** Connector thread only: an ack asked for, waiting for its group to be handed on. */
@@ -674,6 +676,9 @@ public final class BinlogSyncer implements AutoCloseable {
                     if (first == endOfStream) {
                         return;
                     }
+                    // A slot in the window first, then everything queued by then into the entry: under load
+                    // the transactions that arrive while the window is full ride in one entry, not one each.
+                    takeSlot();
                     EntryCodec.BinlogEntryBuilder entry = new EntryCodec.BinlogEntryBuilder();
                     int bytes = 0;
                     int transactions = 0;
@@ -709,8 +714,11 @@ public final class BinlogSyncer implements AutoCloseable {
                     }
                     if (!entry.isEmpty()) {
                         propose(entry.build(), transactions);
-                    } else if (!pendingAcks.isEmpty()) {
-                        acknowledgeAfter(lastProposal);
+                    } else {
+                        returnSlot();
+                        if (!pendingAcks.isEmpty()) {
+                            acknowledgeAfter(lastProposal);
+                        }
                     }
                     drained.clear(); // a large transaction's events are not held while waiting
                     if (end) {
@@ -727,16 +735,35 @@ public final class BinlogSyncer implements AutoCloseable {
                 }
                 disconnectQuietly();
             } finally {
+                returnSlot();
                 settle();
             }
         }
 
+        /** Takes a slot in the window of proposals in flight, unless the proposer thread already holds one. */
+        private void takeSlot() throws InterruptedException {
+            if (!slotHeld) {
+                inFlight.acquire();
+                slotHeld = true;
+            }
+        }
+
+        /** Gives back a slot taken and not handed to a proposal. */
+        private void returnSlot() {
+            if (slotHeld) {
+                slotHeld = false;
+                inFlight.release();
+            }
+        }
+
+        /** Proposes {@code entry} in the slot held or the next one free; the slot is freed when it completes. */
         private void propose(byte[] entry, int transactions) throws InterruptedException {
             if (failure != null) {
                 throw new InterruptedException("stopping after a failure");
             }
-            inFlight.acquire();
+            takeSlot();
             CompletableFuture<Boolean> proposal = proposer.propose(entry);
+            slotHeld = false; // now the proposal's: released when it completes
             lastProposal = proposal;
             acknowledgeAfter(proposal);
             proposal.whenComplete((committed, error) -> {
