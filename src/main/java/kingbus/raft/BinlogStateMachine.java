@@ -4,6 +4,7 @@ import java.io.DataInput;
 import java.io.EOFException;
 import java.io.DataOutput;
 import java.util.List;
+import java.util.Optional;
 import java.util.logging.Logger;
 import kingbus.store.AppendResult;
 import kingbus.store.BinlogFile;
@@ -45,6 +46,8 @@ public final class BinlogStateMachine implements StateMachine {
     /** True while RAFT reads this node's own snapshot at start ({@link BoundedResendRaft#initStateMachineFromLog}). */
     private volatile boolean restoring;
     private volatile boolean fetching;
+    /** False once an entry failed or was refused since this node started: the applied mark stops there. */
+    private volatile boolean appliedCleanly = true;
 
     /** A state machine that cannot catch up from a snapshot (tests). */
     public BinlogStateMachine(BinlogStore store) {
@@ -63,15 +66,24 @@ public final class BinlogStateMachine implements StateMachine {
 
     @Override
     public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
-        AppendResult result = switch (EntryCodec.kind(data, offset)) {
-            case EntryCodec.BARRIER -> AppendResult.DUPLICATE;
-            case EntryCodec.BINLOG -> store.append(EntryCodec.chunks(data, offset, length));
-            case EntryCodec.PURGE -> store.purgeTo(EntryCodec.purgedTo(data, offset, length));
-            default -> {
-                LOG.severe("Skipping a Raft entry of unknown kind " + data[offset]);
-                yield AppendResult.REJECTED;
-            }
-        };
+        AppendResult result;
+        try {
+            result = switch (EntryCodec.kind(data, offset)) {
+                case EntryCodec.BARRIER -> AppendResult.DUPLICATE;
+                case EntryCodec.BINLOG -> store.append(EntryCodec.chunks(data, offset, length));
+                case EntryCodec.PURGE -> store.purgeTo(EntryCodec.purgedTo(data, offset, length));
+                default -> {
+                    LOG.severe("Skipping a Raft entry of unknown kind " + data[offset]);
+                    yield AppendResult.REJECTED;
+                }
+            };
+        } catch (RuntimeException | Error e) {
+            appliedCleanly = false;
+            throw e;
+        }
+        if (result == AppendResult.REJECTED && !restoring) {
+            appliedCleanly = false; // replayed entries of files purged since are refused at every start: not news
+        }
         return serializeResponse ? new byte[] {(byte) result.ordinal()} : null;
     }
 
@@ -141,8 +153,18 @@ public final class BinlogStateMachine implements StateMachine {
         return fetching;
     }
 
+    /** True while every entry since this node started was applied, or found held, without error or refusal. */
+    boolean appliedCleanly() {
+        return appliedCleanly;
+    }
+
+    /** The store's newest file and its end, or empty when it holds none. */
+    Optional<BinlogFile> storeEnd() {
+        return store.lastFile();
+    }
+
     /** True when the store holds {@code file} up to {@code end}, or a later file. */
-    private boolean holds(String file, long end) {
+    boolean holds(String file, long end) {
         BinlogFile held = store.file(file).orElse(null);
         if (held != null) {
             return held.endPosition() >= end;

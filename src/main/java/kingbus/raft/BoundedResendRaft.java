@@ -1,8 +1,14 @@
 package kingbus.raft;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
+import kingbus.store.BinlogFile;
 import org.jgroups.Address;
 import org.jgroups.Message;
 import org.jgroups.ObjectMessage;
@@ -14,6 +20,7 @@ import org.jgroups.protocols.raft.LogEntry;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.RaftHeader;
 import org.jgroups.raft.util.CommitTable;
+import org.jgroups.util.ByteArrayDataInputStream;
 
 /**
  * JGroups-raft's {@code RAFT} with a catch-up path whose memory does not grow with how far a
@@ -37,6 +44,10 @@ import org.jgroups.raft.util.CommitTable;
  * each batch of requests in which no new entries went out to carry the commit index, the leader
  * sends each follower that holds entries it does not know are committed, and was not told this
  * index yet, the same commit-only message {@code RAFT} sends when idle.
+ *
+ * <p>A start replays only the entries the store lacks. {@code RAFT} replays its whole log into the state machine at
+ * every start; here the newest entry the store applied is recorded after each apply ({@link AppliedIndex}), and a
+ * start replays from the entry after it when the store still holds what it held then.
  *
  * <p>It keeps {@code RAFT}'s protocol id, so headers and the other Raft protocols
  * ({@code ELECTION}, {@code REDIRECT}, {@link LeaderCommitTracker}) see no difference; every
@@ -70,6 +81,14 @@ public class BoundedResendRaft extends RAFT {
     private record InFlight(long firstIndex, long lastIndex, long sentNanos, long term) {
     }
 
+    private static final Logger LOG = Logger.getLogger(BoundedResendRaft.class.getName());
+
+    /** Where the newest applied entry is recorded, or null to replay the whole log at start as {@code RAFT} does. */
+    private AppliedIndex appliedIndex;
+    /** Entries replayed into the state machine at start, and entries skipped because the store held them. */
+    private volatile long replayedAtStart;
+    private volatile long skippedAtStart;
+
     public BoundedResendRaft() {
         setId(ClassConfigurator.getProtocolId(RAFT.class));
     }
@@ -87,6 +106,22 @@ public class BoundedResendRaft extends RAFT {
     /** The most entry bytes this node has put in one resend since it started (for tests and diagnostics). */
     public long largestResendBytes() {
         return largestResendBytes;
+    }
+
+    /** Records the newest applied entry in {@code file}, and replays only what follows it at start; call before the channel connects. */
+    BoundedResendRaft appliedIndex(Path file) {
+        this.appliedIndex = new AppliedIndex(file);
+        return this;
+    }
+
+    /** Entries replayed into the store at start (the last start of this protocol instance). */
+    public long replayedAtStart() {
+        return replayedAtStart;
+    }
+
+    /** Entries of the log not replayed at start because the store already held them. */
+    public long skippedAtStart() {
+        return skippedAtStart;
     }
 
     /** Sets the bound on entry bytes in one resend; call before the channel connects. */
@@ -231,19 +266,113 @@ public class BoundedResendRaft extends RAFT {
      * At start RAFT reads this node's own snapshot: a store behind it (an install whose fetch failed
      * before a restart) must not fetch then, from a member that may be down; the leader sends a
      * snapshot again once this node has joined, since its log is older.
+     *
+     * <p>Then, as {@code RAFT.initStateMachineFromLog}, the log's committed entries go to the state machine, but only
+     * from the entry after the newest one the store recorded as applied ({@link AppliedIndex}), when the store still
+     * holds where it ended then; otherwise (no mark, a torn one, a store replaced or behind) from the log's start.
+     * The entries skipped are not read: they were applied in order before the mark was written. Membership
+     * changes ({@code RAFT}'s internal commands) in them are not executed again: Kingbus's members are configured,
+     * it never adds or removes one through Raft.
      */
     @Override
     public void initStateMachineFromLog() throws Exception {
-        BinlogStateMachine machine = state_machine instanceof BinlogStateMachine m ? m : null;
-        if (machine != null) {
-            machine.restoring(true);
-        }
-        try {
+        if (!(state_machine instanceof BinlogStateMachine machine) || state_machine_loaded) {
             super.initStateMachineFromLog();
-        } finally {
-            if (machine != null) {
-                machine.restoring(false);
+            return;
+        }
+        machine.restoring(true);
+        try {
+            int snapshotOffset = 0;
+            ByteBuffer snapshot = log_impl.getSnapshot();
+            if (snapshot != null) {
+                ByteArrayDataInputStream in = new ByteArrayDataInputStream(snapshot);
+                internal_state.readFrom(in);
+                state_machine.readContentFrom(in);
+                snapshotOffset = 1;
             }
+            long from = Math.max(1, log_impl.firstAppended() + snapshotOffset);
+            long to = commit_index;
+            long start = from;
+            Optional<AppliedIndex.Mark> mark = appliedIndex == null ? Optional.empty() : appliedIndex.read();
+            if (mark.isPresent() && (mark.get().file().isEmpty()
+                    || machine.holds(mark.get().file(), mark.get().position()))) {
+                start = Math.max(from, Math.min(mark.get().index(), to) + 1);
+            }
+            long replayed = 0;
+            for (long i = start; i <= to; i++) {
+                LogEntry entry = log_impl.get(i);
+                if (entry == null) {
+                    log.error("%s: log entry for index %d not found in log", local_addr, i);
+                    break;
+                }
+                if (entry.command() != null) {
+                    if (entry.internal()) {
+                        executeInternalCommand(null, entry.command(), entry.offset(), entry.length());
+                    } else {
+                        state_machine.apply(entry.command(), entry.offset(), entry.length(), true);
+                    }
+                }
+                replayed++;
+            }
+            state_machine_loaded = true;
+            replayedAtStart = replayed;
+            skippedAtStart = Math.max(0, Math.min(start, to + 1) - from);
+            long firstReplayed = start;
+            if (to >= from) {
+                LOG.info(() -> "Raft log at start: entries " + from + " to " + to + " committed, " + skippedAtStart
+                        + " of them already in the store" + (firstReplayed > to ? ""
+                                : ", " + firstReplayed + " to " + to + " replayed into it"));
+            }
+            // The mark moves with the next entry applied, not here: a replayed entry refused (a file purged since,
+            // or a store that does not continue) must be offered again at the next start.
+        } finally {
+            machine.restoring(false);
+        }
+    }
+
+    /** Applies entry {@code index} as {@code RAFT} does, then records it as the newest the store applied. */
+    @Override
+    protected void applyCommit(long index, boolean flag) throws Exception {
+        super.applyCommit(index, flag);
+        if (state_machine instanceof BinlogStateMachine machine) {
+            recordApplied(index, machine);
+        }
+    }
+
+    /**
+     * Records {@code index} as applied, with the store's end, unless an apply failed or was refused since this node
+     * started (RAFT goes on after one; the mark then stays where every entry up to it was applied).
+     */
+    private void recordApplied(long index, BinlogStateMachine machine) {
+        AppliedIndex applied = appliedIndex;
+        if (applied == null || !machine.appliedCleanly()) {
+            return;
+        }
+        BinlogFile last = machine.storeEnd().orElse(null);
+        try {
+            applied.record(new AppliedIndex.Mark(index, last == null ? "" : last.name(),
+                    last == null ? 0 : last.endPosition()));
+        } catch (IOException e) {
+            appliedIndex = null; // the next start replays the whole log: slower, never wrong
+            closeQuietly(applied);
+            LOG.warning("Cannot record the applied Raft index (" + e + "): the next start replays the whole Raft log");
+        }
+    }
+
+    @Override
+    public void stop() {
+        super.stop();
+        AppliedIndex applied = appliedIndex;
+        if (applied != null) {
+            closeQuietly(applied);
+        }
+    }
+
+    private static void closeQuietly(AppliedIndex applied) {
+        try {
+            applied.close();
+        } catch (IOException e) {
+            // nothing was buffered: each record is written through
         }
     }
 

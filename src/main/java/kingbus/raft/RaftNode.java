@@ -39,6 +39,8 @@ public final class RaftNode implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(RaftNode.class.getName());
     private static final String CLUSTER_NAME = "kingbus";
+    /** Beside JGroups-raft's own files in the log directory: the newest entry the store applied ({@link AppliedIndex}). */
+    static final String APPLIED_INDEX_FILE = "kingbus-applied-index";
 
     /** One member of the group: its Raft id and the address its JGroups TCP transport binds. */
     public record Member(String id, String host, int port) {
@@ -121,7 +123,8 @@ public final class RaftNode implements AutoCloseable {
         tracker.busyWhen(() -> stateMachine.fetching() || store.writeBlocked().isPresent());
         RaftHandle handle = new RaftHandle(ch, stateMachine).raftId(settings.nodeId());
         RAFT protocol = handle.raft();
-        ((BoundedResendRaft) protocol).maxResendBytes(settings.maxResendBytes()).commitGuard(tracker);
+        ((BoundedResendRaft) protocol).maxResendBytes(settings.maxResendBytes())
+                .appliedIndex(settings.logDir().resolve(APPLIED_INDEX_FILE)).commitGuard(tracker);
         tracker.raft(protocol);
         protocol.logUseFsync(true);
         protocol.addRoleListener(this::onRoleChange);

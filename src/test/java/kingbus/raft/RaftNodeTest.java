@@ -61,6 +61,58 @@ class RaftNodeTest {
         }
     }
 
+    /**
+     * A start replays only the entries the store lacks (JGroups-raft alone replays the whole log at every start), and
+     * the whole log again when the store is not the one that recorded the mark (here: a new, empty store).
+     */
+    @Test
+    void aRestartReplaysOnlyWhatTheStoreLacksAndAReplacedStoreGetsTheWholeLog() throws Exception {
+        List<byte[]> events = FixtureEvents.fileEvents("gtid-mode.txt");
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        RaftNode.Settings settings = new RaftNode.Settings("n1",
+                List.of(RaftNode.Member.parse("n1@127.0.0.1:" + port)), dir.resolve("raft"), 1 << 20);
+        long end;
+        String gtidState;
+        long committed;
+        try (BinlogStore store = BinlogStore.open(dir.resolve("store"));
+                RaftNode raft = new RaftNode(settings, store)) {
+            raft.start();
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(raft::isLeader);
+            long position = 4;
+            for (int i = 0; i + 1 < events.size(); i += 2) {
+                byte[] two = FixtureEvents.concat(events, i, i + 2);
+                byte[] entry = new EntryCodec.BinlogEntryBuilder().add("mysql-bin.000001", position, two, 0,
+                        two.length).build();
+                assertThat(raft.propose(entry).get(10, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
+                position += two.length;
+            }
+            end = store.lastFile().orElseThrow().endPosition();
+            assertThat(end).isEqualTo(position);
+            gtidState = store.gtidState().toString();
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> raft.commitIndex() >= events.size() / 2);
+            committed = raft.commitIndex();
+        }
+        try (BinlogStore store = BinlogStore.open(dir.resolve("store"));
+                RaftNode raft = new RaftNode(settings, store)) {
+            raft.start();
+            assertThat(raft.protocol().replayedAtStart()).as("entries replayed into a store that holds them all")
+                    .isZero();
+            assertThat(raft.protocol().skippedAtStart()).isGreaterThanOrEqualTo(committed);
+            assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(end);
+        }
+        try (BinlogStore store = BinlogStore.open(dir.resolve("another-store"));
+                RaftNode raft = new RaftNode(settings, store)) {
+            raft.start();
+            assertThat(raft.protocol().skippedAtStart()).as("entries skipped for a store that lacks them").isZero();
+            assertThat(raft.protocol().replayedAtStart()).isGreaterThanOrEqualTo(committed);
+            assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(end);
+            assertThat(store.gtidState().toString()).isEqualTo(gtidState);
+        }
+    }
+
     @Test
     void followersLearnTheLeadersCommitIndexAndApplyUpToIt() throws Exception {
         List<BinlogStore> stores = new java.util.ArrayList<>();
