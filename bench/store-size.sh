@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Store size (issue 6): a MariaDB master writes GB gigabytes (default 10) of row binlog, one Kingbus node
-# stores it; prints heap after a full GC, RSS, restart times (clean stop, kill -9), and the time to read it
+# stores it; prints heap after a full GC, RSS, restart times (clean stop, kill -9; and an empty node's, the floor in the same run), and the time to read it
 # all from Kingbus vs from the master, and appends the row to docs/BENCHMARKS.md.
 #
 #   bench/store-size.sh         # 10 GB: needs about 25 GB of free disk

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
  * Issue 6's store benchmark, run by {@code bench/store-size.sh} (not part of {@code mvn verify}):
  * a MariaDB master writes {@code kingbus.bench.store-gb} GB of row binlog (BLACKHOLE table, so
  * only the binlog grows), one Kingbus node stores all of it, and the run measures heap after a full
- * GC and RSS, restart time after a clean stop and after kill -9, and the time to read the whole
- * binlog with a raw dump from Kingbus and from the master, one after the other.
+ * GC and RSS, restart time after a clean stop and after kill -9 (and, as the floor in the same run, of the same
+ * server with an empty store), and the time to read the whole binlog with a raw dump from Kingbus and from the
+ * master, one after the other.
  */
 class StoreSizeBench {
 
@@ -105,14 +106,31 @@ class StoreSizeBench {
                 firstFile, written);
         double fromMaster = readAll(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, firstFile, written);
 
+        // The floor, in the same run: the same installed server with an empty store (no master), restarted the same
+        // two ways; what the big store adds is the difference.
+        node.stop();
+        KingbusProcess empty = cleanup.add(KingbusProcess.create(Map.of())).installedServer();
+        empty.start().awaitReady();
+        empty.stop();
+        long emptyBegin = System.nanoTime();
+        empty.start().awaitReady();
+        double emptyCleanRestart = (System.nanoTime() - emptyBegin) / 1e9;
+        empty.kill9();
+        emptyBegin = System.nanoTime();
+        empty.start().awaitReady();
+        double emptyKillRestart = (System.nanoTime() - emptyBegin) / 1e9;
+        empty.stop();
+
         String row = String.format("| %s | %.1f GB of row binlog, %d files | master wrote it in %.0f s; one node"
                         + " stored it in %.0f s (%.0f MB/s); compression at rest: %s, %.1f MB on disk for %.1f MB held | heap after full GC %d MB (target < 512), RSS %d MB |"
                         + " start to ready (installed server, as `mvn liberty:run`): %.1f s after a clean stop (which"
-                        + " took %.1f s), %.1f s after kill -9 (target < 10); runnable jar: %.1f s after a clean stop |"
+                        + " took %.1f s), %.1f s after kill -9 (target < 10); runnable jar: %.1f s after a clean stop;"
+                        + " the same server with an empty store, same run: %.1f s after a clean stop, %.1f s after kill -9 |"
                         + " reading all of it with a raw dump: Kingbus %.1f s, master %.1f s (%.2fx the master's speed) |"
                         + " `%sGB=%s bench/store-size.sh` |",
                 LocalDate.now(), written / 1e9, master.binaryLogs().size(), writeSeconds, ingestSeconds,
-                written / 1e6 / ingestSeconds, COMPRESSION, storeDiskBytes / 1e6, storeBytes / 1e6, heapAfterGcMb, rssMb, cleanRestart, stopSeconds, killRestart, jarRestart, fromKingbus,
+                written / 1e6 / ingestSeconds, COMPRESSION, storeDiskBytes / 1e6, storeBytes / 1e6, heapAfterGcMb, rssMb, cleanRestart, stopSeconds, killRestart, jarRestart,
+                emptyCleanRestart, emptyKillRestart, fromKingbus,
                 fromMaster, fromMaster / fromKingbus, COMPRESSION.equals("none") ? "" : "COMPRESSION=" + COMPRESSION + " ",
                 System.getProperty("kingbus.bench.store-gb", "10"));
         System.out.println("STORE RESULT: " + row);
