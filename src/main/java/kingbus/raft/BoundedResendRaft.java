@@ -108,7 +108,10 @@ public class BoundedResendRaft extends RAFT {
         return largestResendBytes;
     }
 
-    /** Records the newest applied entry in {@code file}, and replays only what follows it at start; call before the channel connects. */
+    /**
+     * Records the newest applied entry in {@code file}, and replays only what follows it at start; call before the
+     * channel connects.
+     */
     BoundedResendRaft appliedIndex(Path file) {
         this.appliedIndex = new AppliedIndex(file);
         return this;

@@ -39,7 +39,7 @@ public final class RaftNode implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(RaftNode.class.getName());
     private static final String CLUSTER_NAME = "kingbus";
-    /** Beside JGroups-raft's own files in the log directory: the newest entry the store applied ({@link AppliedIndex}). */
+    /** Beside JGroups-raft's files in the log directory: the newest entry the store applied ({@link AppliedIndex}). */
     static final String APPLIED_INDEX_FILE = "kingbus-applied-index";
 
     /** One member of the group: its Raft id and the address its JGroups TCP transport binds. */
