@@ -20,15 +20,20 @@ class RaftNodeTest {
     @TempDir
     Path dir;
 
-    @Test
-    void singleNodeCommitsAppliesAndRecoversAfterRestart() throws Exception {
-        List<byte[]> events = FixtureEvents.fileEvents("gtid-mode.txt");
+    /** A one-member group n1 on a free port, its log under {@code dir/raft}. */
+    private RaftNode.Settings singleNode() throws java.io.IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        RaftNode.Settings settings = new RaftNode.Settings("n1",
-                List.of(RaftNode.Member.parse("n1@127.0.0.1:" + port)), dir.resolve("raft"), 1 << 20);
+        return new RaftNode.Settings("n1", List.of(RaftNode.Member.parse("n1@127.0.0.1:" + port)), dir.resolve("raft"),
+                1 << 20);
+    }
+
+    @Test
+    void singleNodeCommitsAppliesAndRecoversAfterRestart() throws Exception {
+        List<byte[]> events = FixtureEvents.fileEvents("gtid-mode.txt");
+        RaftNode.Settings settings = singleNode();
         long endOfFirstThree;
         try (BinlogStore store = BinlogStore.open(dir.resolve("store"));
                 RaftNode raft = new RaftNode(settings, store)) {
@@ -68,12 +73,7 @@ class RaftNodeTest {
     @Test
     void aRestartReplaysOnlyWhatTheStoreLacksAndAReplacedStoreGetsTheWholeLog() throws Exception {
         List<byte[]> events = FixtureEvents.fileEvents("gtid-mode.txt");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        RaftNode.Settings settings = new RaftNode.Settings("n1",
-                List.of(RaftNode.Member.parse("n1@127.0.0.1:" + port)), dir.resolve("raft"), 1 << 20);
+        RaftNode.Settings settings = singleNode();
         long end;
         String gtidState;
         long committed;
