@@ -326,8 +326,8 @@ public class BoundedResendRaft extends RAFT {
                         + " of them already in the store" + (firstReplayed > to ? ""
                                 : ", " + firstReplayed + " to " + to + " replayed into it"));
             }
-            // The mark moves with the next entry applied, not here: a replayed entry refused (a file purged since,
-            // or a store that does not continue) must be offered again at the next start.
+            // The mark is not moved here but by the next entry applied, and not at all once an apply is refused:
+            // replayed entries of files purged since are refused at every start and must not freeze it.
         } finally {
             machine.restoring(false);
         }
