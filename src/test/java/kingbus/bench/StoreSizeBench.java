@@ -99,7 +99,8 @@ class StoreSizeBench {
         node.messages().stream().filter(line -> line.contains("CWWKE0001I") || line.contains("CWWKZ0018I")
                 || line.contains("Loading Web Module: kingbus") || line.contains("Binlog store opened")
                 || line.contains("Joined Raft") || line.contains("Raft role") || line.contains("CWWKF0011I")
-                || line.contains("Binlog store verified") || line.contains("Raft log at start")).forEach(line -> System.out.println("START " + line));
+                || line.contains("Binlog store verified") || line.contains("Raft log at start"))
+                .forEach(line -> System.out.println("START " + line));
 
         String firstFile = master.binaryLogs().get(0);
         double fromKingbus = readAll(node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD,
