@@ -82,18 +82,12 @@ class StoreSizeBench {
         long stopBegin = System.nanoTime();
         node.stop();
         double stopSeconds = (System.nanoTime() - stopBegin) / 1e9;
-        long startBegin = System.nanoTime();
-        node.start().awaitReady();
-        double cleanRestart = (System.nanoTime() - startBegin) / 1e9;
+        double cleanRestart = secondsToReady(node);
         node.kill9();
-        long killBegin = System.nanoTime();
-        node.start().awaitReady();
-        double killRestart = (System.nanoTime() - killBegin) / 1e9;
+        double killRestart = secondsToReady(node);
         // The runnable jar extracts itself and starts Liberty cold at every start.
         node.stop();
-        long jarBegin = System.nanoTime();
-        node.installedServer(false).start().awaitReady();
-        double jarRestart = (System.nanoTime() - jarBegin) / 1e9;
+        double jarRestart = secondsToReady(node.installedServer(false));
         assertThat(node.binlogEnd()).as("nothing lost across the restarts").isEqualTo(masterEnd);
         // where each start spent its time
         node.messages().stream().filter(line -> line.contains("CWWKE0001I") || line.contains("CWWKZ0018I")
@@ -113,13 +107,9 @@ class StoreSizeBench {
         KingbusProcess empty = cleanup.add(KingbusProcess.create(Map.of())).installedServer();
         empty.start().awaitReady();
         empty.stop();
-        long emptyBegin = System.nanoTime();
-        empty.start().awaitReady();
-        double emptyCleanRestart = (System.nanoTime() - emptyBegin) / 1e9;
+        double emptyCleanRestart = secondsToReady(empty);
         empty.kill9();
-        emptyBegin = System.nanoTime();
-        empty.start().awaitReady();
-        double emptyKillRestart = (System.nanoTime() - emptyBegin) / 1e9;
+        double emptyKillRestart = secondsToReady(empty);
         empty.stop();
 
         String row = String.format("| %s | %.1f GB of row binlog, %d files | master wrote it in %.0f s; one node"
@@ -139,6 +129,13 @@ class StoreSizeBench {
         if (report != null) {
             Files.writeString(Path.of(report), row + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
+    }
+
+    /** Seconds from starting {@code node} until {@code /health/ready} answers 200 (Liberty's own start included). */
+    private static double secondsToReady(KingbusProcess node) {
+        long begin = System.nanoTime();
+        node.start().awaitReady();
+        return (System.nanoTime() - begin) / 1e9;
     }
 
     /** Seconds to read every event from {@code file} on, with a non-blocking raw dump, as a replica would. */
