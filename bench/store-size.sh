@@ -16,14 +16,9 @@ mvn -B -q verify -Dit.test=StoreSizeBench -Dtest=NoSuchTest -Dsurefire.failIfNoS
  -Dkingbus.bench.store-gb="$gb" -Dkingbus.bench.rows-per-transaction="${ROWS:-250}" -Dkingbus.bench.report="$report" \
  -Dkingbus.bench.store-compression="${COMPRESSION:-none}"
 row=$(tail -1 "$report"); rm -f "$report"
-python3 - "$row" <<'PY'
-import sys
-path = "docs/BENCHMARKS.md"
-text = open(path).read()
-marker = "<!-- store-size rows -->"
-if marker not in text:
-    text += "\n## Store size (issue 6)\n\n`GB=10 bench/store-size.sh`: a master writes GB of row binlog (BLACKHOLE table), one node stores it.\n\n" + marker + "\n"
-text = text.replace(marker, sys.argv[1].rstrip("\n") + "\n" + marker)
-open(path, "w").write(text)
-PY
+bench/append-row.py store-size "## Store size (issue 6)
+
+\`GB=10 bench/store-size.sh\`: a master writes GB of row binlog (BLACKHOLE table), one node stores it.
+
+" "$row"
 echo "$row"

@@ -96,6 +96,7 @@ public final class RaftNode implements AutoCloseable {
     private volatile LeaderCommitTracker commitTracker;
     private SnapshotFetcher snapshotFetcher;
     private String advertisedAddress = "";
+    private boolean tcpNoDelay = true;
 
     public RaftNode(Settings settings, BinlogStore store) {
         this.settings = settings;
@@ -109,6 +110,15 @@ public final class RaftNode implements AutoCloseable {
     public RaftNode snapshotFetcher(SnapshotFetcher fetcher, String advertisedAddress) {
         this.snapshotFetcher = fetcher;
         this.advertisedAddress = advertisedAddress;
+        return this;
+    }
+
+    /**
+     * Turns Nagle's algorithm back on for the members' connections (JGroups' default), for the latency bench's
+     * baseline in the same run ({@code bench/raft-latency.sh}); call before {@link #start}.
+     */
+    RaftNode nagle() {
+        this.tcpNoDelay = false;
         return this;
     }
 
@@ -147,13 +157,17 @@ public final class RaftNode implements AutoCloseable {
         String initialHosts = settings.members().stream()
                 .map(m -> m.host() + "[" + m.port() + "]")
                 .collect(Collectors.joining(","));
+        // tcp_nodelay: JGroups 5.5 leaves Nagle's algorithm on, so a small Raft message (an answer, a commit index)
+        // sent while an earlier one is unacknowledged waited for the peer's delayed ACK, 40 ms on Linux: the p99 of
+        // a follower's apply was 50-60 ms instead of about 20 (docs/BENCHMARKS.md, "Raft without Nagle").
         // FD_SOCK2 would bind every interface at bind_port+100: pin its address and port.
         // RAFT's log cache keeps the newest N entries whatever their size (1024 by default: up to 1 GiB
         // of heap with 1 MiB entries, and an entry is a whole transaction when that is larger: 8 held 80 MB
         // with 10 MB transactions); 4 holds the syncer's 4 entries in flight, and a miss only reads the log file.
         return """
                 <config xmlns="urn:org:jgroups">
-                  <TCP bind_addr="%1$s" bind_port="%2$d" port_range="0" recv_buf_size="4M" send_buf_size="4M"
+                  <TCP bind_addr="%1$s" bind_port="%2$d" port_range="0" tcp_nodelay="%9$s"
+                       recv_buf_size="4M" send_buf_size="4M"
                        bundler.max_size="64K" diag.enabled="false"
                        thread_pool.min_threads="2" thread_pool.max_threads="32"/>
                   <TCPPING initial_hosts="%3$s" port_range="0" send_cache_on_join="true"/>
@@ -174,7 +188,7 @@ public final class RaftNode implements AutoCloseable {
                   <raft.REDIRECT/>
                 </config>
                 """.formatted(self.host(), self.port(), initialHosts, memberIds(), settings.nodeId(),
-                settings.logDir().toAbsolutePath(), settings.maxLogSize(), joinTimeoutMillis());
+                settings.logDir().toAbsolutePath(), settings.maxLogSize(), joinTimeoutMillis(), tcpNoDelay);
     }
 
     /**

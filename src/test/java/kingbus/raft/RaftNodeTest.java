@@ -153,6 +153,11 @@ class RaftNodeTest {
         List<RaftNode> nodes = new java.util.ArrayList<>();
         try {
             RaftNode leader = startThreeNodes(stores, nodes);
+            for (RaftNode node : nodes) {
+                org.jgroups.protocols.TCP tcp = node.protocol().getProtocolStack()
+                        .findProtocol(org.jgroups.protocols.TCP.class);
+                assertThat(tcp.tcpNodelay()).as("Nagle off: a small Raft message never waits for a delayed ACK").isTrue();
+            }
             nodes.forEach(node -> node.protocol().resendInterval(60_000));
             Thread.sleep(1_000); // RAFT's idle wait that began before the change ends
             proposeFirstEventsAndAwaitEveryStore(leader, stores);
