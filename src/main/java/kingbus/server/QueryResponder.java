@@ -11,6 +11,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import kingbus.gtid.GtidList;
 import kingbus.gtid.MariadbGtid;
+import kingbus.protocol.binlog.EventChecksum;
+import kingbus.protocol.binlog.EventInfo;
 import kingbus.protocol.binlog.LogEvent;
 import kingbus.protocol.codec.PacketIO;
 import kingbus.protocol.packet.ErrorCode;
@@ -72,6 +74,8 @@ final class QueryResponder {
         rule("SHOW\\s+BINARY\\s+LOG\\s+STATUS", this::showMasterStatus);
         rule("SHOW\\s+(?:BINARY|MASTER)\\s+LOGS", this::showBinaryLogs);
         rule("SHOW\\s+(?:SLAVE|REPLICA)\\s+HOSTS", this::showSlaveHosts);
+        rule("SHOW\\s+BINLOG\\s+EVENTS(?:\\s+IN\\s+'([^']*)')?(?:\\s+FROM\\s+(\\d+))?"
+                + "(?:\\s+LIMIT\\s+(?:(\\d+)\\s*,\\s*)?(\\d+))?", this::showBinlogEvents);
         rule("SHOW\\s+WARNINGS", this::showWarnings);
         rule("PURGE\\s+(?:BINARY|MASTER)\\s+LOGS\\s+TO\\s+'([^']*)'", this::purgeTo);
         rule("PURGE\\s+(?:BINARY|MASTER)\\s+LOGS\\s+BEFORE\\s+(.*)", this::purgeBefore);
@@ -251,6 +255,84 @@ final class QueryResponder {
             result.row(file.name(), String.valueOf(file.size()));
         }
         session.sendAll(io, result.packets(session.deprecateEof()));
+    }
+
+    /**
+     * {@code SHOW BINLOG EVENTS [IN 'file'] [FROM pos] [LIMIT [offset,] count]}: the events of one held file (the
+     * oldest without {@code IN}), with MariaDB's columns and texts ({@link EventInfo}), streamed row by row. As
+     * MariaDB, the column definitions go first, and error 1220 takes the place of the rows' end for a file not held,
+     * a position past its end or not at an event's start (a client then reports it when it reads the rows).
+     */
+    private void showBinlogEvents(PacketIO io, Matcher match) throws IOException {
+        for (byte[] packet : ResultSetWriter.of("Log_name", "Pos", "Event_type", "Server_id", "End_log_pos", "Info")
+                .headerPackets(session.deprecateEof())) {
+            io.write(packet);
+        }
+        byte[] end;
+        try {
+            streamBinlogEvents(io, match);
+            end = Packets.endOfRows(session.deprecateEof());
+        } catch (BinlogUnavailableException e) {
+            end = Packets.error(ErrorCode.ER_ERROR_WHEN_EXECUTING_COMMAND,
+                    "Error when executing command SHOW BINLOG EVENTS: " + e.getMessage());
+        }
+        io.write(end);
+        io.flush();
+    }
+
+    /** The rows of {@link #showBinlogEvents}; throws with MariaDB's reason when the file or position is not held. */
+    private void streamBinlogEvents(PacketIO io, Matcher match) throws IOException {
+        String name = match.group(1);
+        Optional<BinlogFile> held = name == null ? server.store().files().stream().findFirst()
+                : server.store().file(name);
+        if (held.isEmpty()) {
+            if (name == null) {
+                return; // nothing committed yet: no binlog to show
+            }
+            throw new BinlogUnavailableException("Could not find target log");
+        }
+        BinlogFile file = held.get();
+        long from = match.group(2) == null ? file.firstPosition()
+                : Math.max(Long.parseLong(match.group(2)), BinlogFile.BIN_LOG_HEADER_SIZE);
+        long skip = match.group(3) == null ? 0 : Long.parseLong(match.group(3));
+        long limit = match.group(4) == null ? Long.MAX_VALUE : Long.parseLong(match.group(4));
+        if (from > file.endPosition()) {
+            throw new BinlogUnavailableException("Invalid pos specified. Requested from pos:" + from
+                    + " is greater than actual file size:" + file.endPosition());
+        }
+        if (from < file.firstPosition()) {
+            throw new BinlogUnavailableException("Kingbus holds '" + file.name() + "' from position "
+                    + file.firstPosition() + " on (it started replicating in the middle of that file)");
+        }
+        EventCursor cursor;
+        try {
+            cursor = server.store().open(file.name(), from, "SHOW BINLOG EVENTS (connection "
+                    + session.connectionId() + ")");
+        } catch (BinlogUnavailableException e) {
+            throw new BinlogUnavailableException("Wrong offset or I/O error");
+        }
+        byte[] fde = file.formatDescription();
+        try (cursor) {
+            long index = 0;
+            long sent = 0;
+            for (StoredEvent stored = cursor.next(); stored != null && stored.file().equals(file.name())
+                    && sent < limit; stored = cursor.next()) {
+                if (index++ < skip) {
+                    continue;
+                }
+                byte[] event = stored.bytes();
+                boolean checksum = fde != null ? LogEvent.checksumAlgorithm(fde) == LogEvent.BINLOG_CHECKSUM_ALG_CRC32
+                        : EventChecksum.matches(event);
+                io.write(ResultSetWriter.rowPacket(utf8(stored.file()), utf8(String.valueOf(stored.position())),
+                        utf8(EventInfo.typeName(stored.type())), utf8(String.valueOf(LogEvent.serverId(event))),
+                        utf8(String.valueOf(LogEvent.logPos(event))), EventInfo.info(event, checksum)));
+                sent++;
+            }
+        }
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private void showSlaveHosts(PacketIO io, Matcher match) throws IOException {

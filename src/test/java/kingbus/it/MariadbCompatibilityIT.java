@@ -292,6 +292,53 @@ class MariadbCompatibilityIT {
         assertThat(denied.output()).contains("ERROR 1045");
     }
 
+    /**
+     * {@code SHOW BINLOG EVENTS} (what a DBA reads, and canal's first query) answers like the master for every file:
+     * compressed, XA, checksum-less and 40 MB events; {@code FROM} and {@code LIMIT}; error 1220 for a file not held,
+     * a position inside an event, and one past the end.
+     */
+    @Test
+    @Order(5)
+    void showBinlogEventsListsEveryFileLikeTheMaster() {
+        Awaitility.await().atMost(CATCH_UP).untilAsserted(() -> assertThat(
+                cli(kingbus.mysqlPort(), KingbusProcess.ADMIN_USER, KingbusProcess.ADMIN_PASSWORD, "SHOW MASTER STATUS")
+                        .output()).isEqualTo(cli(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD,
+                                "SHOW MASTER STATUS").output()));
+        List<String> files = master.binaryLogs();
+        String second = files.get(1);
+        List<String> statements = new java.util.ArrayList<>();
+        files.forEach(file -> statements.add("SHOW BINLOG EVENTS IN '" + file + "'"));
+        statements.addAll(List.of("SHOW BINLOG EVENTS", "SHOW BINLOG EVENTS LIMIT 1",
+                "SHOW BINLOG EVENTS IN '" + second + "' FROM 256 LIMIT 2",
+                "SHOW BINLOG EVENTS IN '" + second + "' LIMIT 1, 3", "SHOW BINLOG EVENTS FROM 0 LIMIT 1",
+                "SHOW BINLOG EVENTS IN 'mysql-bin.999999'", "SHOW BINLOG EVENTS IN '" + second + "' FROM 257",
+                "SHOW BINLOG EVENTS IN '" + second + "' FROM 999999999"));
+        for (String statement : statements) {
+            Processes.Outcome fromKingbus = cli(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
+                    KingbusProcess.REPLICA_PASSWORD, statement);
+            Processes.Outcome fromMaster = cli(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, statement);
+            List<String> expected = fromMaster.output().lines().toList();
+            List<String> actual = fromKingbus.output().lines().toList();
+            // Compared line by line, each cut to 300 characters in the message: one file holds a 40 MB statement.
+            for (int i = 0; i < Math.min(expected.size(), actual.size()); i++) {
+                if (!actual.get(i).equals(expected.get(i))) {
+                    assertThat(abbreviate(actual.get(i))).as(statement + ", line " + (i + 1))
+                            .isEqualTo(abbreviate(expected.get(i)));
+                    assertThat(actual.get(i).equals(expected.get(i)))
+                            .as(statement + ", line " + (i + 1) + " differs beyond its first 300 characters").isTrue();
+                }
+            }
+            assertThat(actual).as(statement + ": lines").hasSameSizeAs(expected);
+            assertThat(fromKingbus.exitCode()).as(statement).isEqualTo(fromMaster.exitCode());
+        }
+        assertThat(cli(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD,
+                "SHOW BINLOG EVENTS IN 'mysql-bin.999999'").output()).contains("ERROR 1220");
+    }
+
+    private static String abbreviate(String line) {
+        return line.length() > 300 ? line.substring(0, 300) + "... (" + line.length() + " characters)" : line;
+    }
+
     private String cliValue(String sql) {
         Processes.Outcome outcome = cli(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER,
                 KingbusProcess.REPLICA_PASSWORD, sql);

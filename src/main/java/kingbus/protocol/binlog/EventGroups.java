@@ -93,31 +93,44 @@ public final class EventGroups {
      * no library parses MariaDB's compressed events; {@link Inflater} does the zlib part).
      */
     static String compressedQueryPrefix(byte[] e, boolean hasChecksum) {
+        byte[] prefix = inflatedStatement(e, e.length - (hasChecksum ? LogEvent.BINLOG_CHECKSUM_LEN : 0),
+                QUERY_PREFIX_LEN);
+        return prefix == null ? "" : new String(prefix, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The first {@code max} bytes at most of a QUERY_COMPRESSED_EVENT's statement, whose bytes end at {@code end}
+     * (before any checksum); null when it cannot be read.
+     */
+    static byte[] inflatedStatement(byte[] e, int end, int max) {
         int start = statementOffset(e);
-        int end = e.length - (hasChecksum ? LogEvent.BINLOG_CHECKSUM_LEN : 0);
         if (start >= end) {
-            return "";
+            return null;
         }
         int lenlen = e[start] & 0x07;
         int zlibStart = start + 1 + lenlen;
         if ((e[start] & 0x80) == 0 || lenlen == 0 || zlibStart >= end) {
-            return "";
+            return null;
+        }
+        long declared = 0;
+        for (int i = 0; i < lenlen; i++) {
+            declared = declared << 8 | (e[start + 1 + i] & 0xFF);
         }
         Inflater inflater = new Inflater();
         try {
             inflater.setInput(e, zlibStart, end - zlibStart);
-            byte[] prefix = new byte[QUERY_PREFIX_LEN];
+            byte[] out = new byte[(int) Math.min(max, declared)];
             int n = 0;
-            while (n < prefix.length && !inflater.finished()) {
-                int got = inflater.inflate(prefix, n, prefix.length - n);
+            while (n < out.length && !inflater.finished()) {
+                int got = inflater.inflate(out, n, out.length - n);
                 if (got == 0) {
                     break; // truncated input or a preset dictionary: not a statement we can read
                 }
                 n += got;
             }
-            return new String(prefix, 0, n, StandardCharsets.ISO_8859_1);
+            return n == out.length ? out : java.util.Arrays.copyOf(out, n);
         } catch (DataFormatException bad) {
-            return "";
+            return null;
         } finally {
             inflater.end();
         }

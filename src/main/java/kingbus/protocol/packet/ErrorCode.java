@@ -18,6 +18,8 @@ public enum ErrorCode {
     ER_UNKNOWN_ERROR(1105, "HY000"),
     /** ER_WRONG_ARGUMENTS: e.g. a PURGE BINARY LOGS BEFORE value that is not a datetime. */
     ER_WRONG_ARGUMENTS(1210, "HY000"),
+    /** ER_ERROR_WHEN_EXECUTING_COMMAND: SHOW BINLOG EVENTS of a file or position that is not held. */
+    ER_ERROR_WHEN_EXECUTING_COMMAND(1220, "HY000"),
     /** ER_SPECIFIC_ACCESS_DENIED_ERROR: the statement needs a privilege the user lacks. */
     ER_SPECIFIC_ACCESS_DENIED_ERROR(1227, "42000"),
     /** ER_UNKNOWN_TARGET_BINLOG: PURGE BINARY LOGS TO a file that is not in the index. */

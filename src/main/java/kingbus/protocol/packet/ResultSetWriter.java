@@ -43,6 +43,19 @@ public final class ResultSetWriter {
 
     /** The packets of the result set, in order. */
     public List<byte[]> packets(boolean deprecateEof) {
+        List<byte[]> packets = headerPackets(deprecateEof);
+        for (List<String> row : rows) {
+            packets.add(rowPacket(row));
+        }
+        packets.add(Packets.endOfRows(deprecateEof));
+        return packets;
+    }
+
+    /**
+     * The packets before the rows (column count, definitions, and an EOF unless {@code deprecateEof}), for a result
+     * streamed row by row with {@link #rowPacket} and closed with {@link Packets#endOfRows}.
+     */
+    public List<byte[]> headerPackets(boolean deprecateEof) {
         List<byte[]> packets = new ArrayList<>();
         packets.add(new PayloadWriter(9).intLenenc(columns.size()).toByteArray());
         for (String column : columns) {
@@ -61,18 +74,32 @@ public final class ResultSetWriter {
         if (!deprecateEof) {
             packets.add(Packets.eof());
         }
-        for (List<String> row : rows) {
-            PayloadWriter out = new PayloadWriter(64);
-            for (String value : row) {
-                if (value == null) {
-                    out.int1(NULL_VALUE);
-                } else {
-                    out.stringLenenc(value);
-                }
-            }
-            packets.add(out.toByteArray());
-        }
-        packets.add(Packets.endOfRows(deprecateEof));
         return packets;
+    }
+
+    /** One text row of values already encoded as the client reads them (none null). */
+    public static byte[] rowPacket(byte[]... values) {
+        int length = 0;
+        for (byte[] value : values) {
+            length += value.length + 9;
+        }
+        PayloadWriter out = new PayloadWriter(length);
+        for (byte[] value : values) {
+            out.bytesLenenc(value);
+        }
+        return out.toByteArray();
+    }
+
+    /** One text row (values may be null). */
+    public static byte[] rowPacket(List<String> values) {
+        PayloadWriter out = new PayloadWriter(64);
+        for (String value : values) {
+            if (value == null) {
+                out.int1(NULL_VALUE);
+            } else {
+                out.stringLenenc(value);
+            }
+        }
+        return out.toByteArray();
     }
 }
