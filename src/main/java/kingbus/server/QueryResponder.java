@@ -75,7 +75,7 @@ final class QueryResponder {
         rule("SHOW\\s+(?:BINARY|MASTER)\\s+LOGS", this::showBinaryLogs);
         rule("SHOW\\s+(?:SLAVE|REPLICA)\\s+HOSTS", this::showSlaveHosts);
         rule("SHOW\\s+BINLOG\\s+EVENTS(?:\\s+IN\\s+'([^']*)')?(?:\\s+FROM\\s+(\\d+))?"
-                + "(?:\\s+LIMIT\\s+(?:(\\d+)\\s*,\\s*)?(\\d+))?", this::showBinlogEvents);
+                + "(?:\\s+LIMIT\\s+(?:(\\d+)\\s*,\\s*)?(\\d+)(?:\\s+OFFSET\\s+(\\d+))?)?", this::showBinlogEvents);
         rule("SHOW\\s+WARNINGS", this::showWarnings);
         rule("PURGE\\s+(?:BINARY|MASTER)\\s+LOGS\\s+TO\\s+'([^']*)'", this::purgeTo);
         rule("PURGE\\s+(?:BINARY|MASTER)\\s+LOGS\\s+BEFORE\\s+(.*)", this::purgeBefore);
@@ -258,10 +258,11 @@ final class QueryResponder {
     }
 
     /**
-     * {@code SHOW BINLOG EVENTS [IN 'file'] [FROM pos] [LIMIT [offset,] count]}: the events of one held file (the
-     * oldest without {@code IN}), with MariaDB's columns and texts ({@link EventInfo}), streamed row by row. As
-     * MariaDB, the column definitions go first, and error 1220 takes the place of the rows' end for a file not held,
-     * a position past its end or not at an event's start (a client then reports it when it reads the rows).
+     * {@code SHOW BINLOG EVENTS [IN 'file'] [FROM pos] [LIMIT [offset,] count | LIMIT count OFFSET offset]}: the
+     * events of one held file (the oldest without {@code IN}), with MariaDB's columns and texts ({@link EventInfo}),
+     * streamed row by row. As MariaDB, the column definitions go first, and error 1220 takes the place of the rows'
+     * end for a file not held, a position past its end or not at an event's start (a client then reports it when it
+     * reads the rows).
      */
     private void showBinlogEvents(PacketIO io, Matcher match) throws IOException {
         for (byte[] packet : ResultSetWriter.of("Log_name", "Pos", "Event_type", "Server_id", "End_log_pos", "Info")
@@ -294,7 +295,8 @@ final class QueryResponder {
         BinlogFile file = held.get();
         long from = match.group(2) == null ? file.firstPosition()
                 : Math.max(Long.parseLong(match.group(2)), BinlogFile.BIN_LOG_HEADER_SIZE);
-        long skip = match.group(3) == null ? 0 : Long.parseLong(match.group(3));
+        String offset = match.group(3) != null ? match.group(3) : match.group(5); // LIMIT m, n or LIMIT n OFFSET m
+        long skip = offset == null ? 0 : Long.parseLong(offset);
         long limit = match.group(4) == null ? Long.MAX_VALUE : Long.parseLong(match.group(4));
         if (from > file.endPosition()) {
             throw new BinlogUnavailableException("Invalid pos specified. Requested from pos:" + from

@@ -310,7 +310,8 @@ class MariadbCompatibilityIT {
         files.forEach(file -> statements.add("SHOW BINLOG EVENTS IN '" + file + "'"));
         statements.addAll(List.of("SHOW BINLOG EVENTS", "SHOW BINLOG EVENTS LIMIT 1",
                 "SHOW BINLOG EVENTS IN '" + second + "' FROM 256 LIMIT 2",
-                "SHOW BINLOG EVENTS IN '" + second + "' LIMIT 1, 3", "SHOW BINLOG EVENTS FROM 0 LIMIT 1",
+                "SHOW BINLOG EVENTS IN '" + second + "' LIMIT 1, 3", "SHOW BINLOG EVENTS LIMIT 2 OFFSET 3",
+                "SHOW BINLOG EVENTS FROM 0 LIMIT 1",
                 "SHOW BINLOG EVENTS IN 'mysql-bin.999999'", "SHOW BINLOG EVENTS IN '" + second + "' FROM 257",
                 "SHOW BINLOG EVENTS IN '" + second + "' FROM 999999999"));
         for (String statement : statements) {
