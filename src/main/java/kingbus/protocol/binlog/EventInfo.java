@@ -75,6 +75,11 @@ public final class EventInfo {
     static final int QUERY_HEADER_LEN = 13;
     /** Table_map and rows events: table_id int<6>, then flags int<2>. */
     static final int TABLE_ID_LEN = 6;
+    static final int TABLE_FLAGS_LEN = 2;
+    /** Binlog_checkpoint_log_event body: binlog_file_len int<4>, then the file name. */
+    static final int CHECKPOINT_FILE_NAME_OFFSET = 4;
+    /** Rotate_log_event body: position int<8>, then the new file's name. */
+    static final int ROTATE_FILE_NAME_OFFSET = 8;
     /** Gtid_log_event body: seq_no int<8>, domain_id int<4>, flags2 int<1>, [commit_id int<8>]. */
     static final int GTID_FLAGS2_OFFSET = 12;
     static final int GTID_COMMIT_ID_OFFSET = 13;
@@ -114,15 +119,9 @@ public final class EventInfo {
         kind(LogEvent.FORMAT_DESCRIPTION_EVENT, "Format_desc", (e, end) -> "Server ver: " + LogEvent.serverVersion(e)
                 + ", Binlog ver: " + int2(e, LogEvent.LOG_EVENT_HEADER_LEN + FDE_BINLOG_VERSION_OFFSET));
         kind(LogEvent.TABLE_MAP_EVENT, "Table_map", EventInfo::tableMap);
-        kind(20, "Write_rows_event_old", EventInfo::rows);
-        kind(21, "Update_rows_event_old", EventInfo::rows);
-        kind(22, "Delete_rows_event_old", EventInfo::rows);
-        kind(23, "Write_rows_v1", EventInfo::rows);
-        kind(24, "Update_rows_v1", EventInfo::rows);
-        kind(25, "Delete_rows_v1", EventInfo::rows);
-        kind(30, "Write_rows", EventInfo::rows);
-        kind(31, "Update_rows", EventInfo::rows);
-        kind(32, "Delete_rows", EventInfo::rows);
+        rowsKinds(LogEvent.FIRST_ROWS_EVENT_V1, "Write_rows_event_old", "Update_rows_event_old",
+                "Delete_rows_event_old", "Write_rows_v1", "Update_rows_v1", "Delete_rows_v1");
+        rowsKinds(LogEvent.FIRST_ROWS_EVENT_V2, "Write_rows", "Update_rows", "Delete_rows");
         kind(BEGIN_LOAD_QUERY_EVENT, "Begin_load_query", NONE);
         kind(EXECUTE_LOAD_QUERY_EVENT, "Execute_load_query", NONE);
         kind(INCIDENT_EVENT, "Incident", NONE);
@@ -137,17 +136,14 @@ public final class EventInfo {
         kind(LogEvent.XA_PREPARE_LOG_EVENT, "XA_prepare", EventInfo::xaPrepare);
         kind(LogEvent.ANNOTATE_ROWS_EVENT, "Annotate_rows", (e, end) -> text(e, LogEvent.LOG_EVENT_HEADER_LEN, end));
         kind(LogEvent.BINLOG_CHECKPOINT_EVENT, "Binlog_checkpoint", (e, end) -> text(e,
-                LogEvent.LOG_EVENT_HEADER_LEN + 4, end));
+                LogEvent.LOG_EVENT_HEADER_LEN + CHECKPOINT_FILE_NAME_OFFSET, end));
         kind(LogEvent.GTID_EVENT, "Gtid", EventInfo::gtid);
         kind(LogEvent.GTID_LIST_EVENT, "Gtid_list", (e, end) -> "[" + Events.readGtidList(e) + "]");
         kind(LogEvent.START_ENCRYPTION_EVENT, "Start_encryption", NONE);
         kind(QUERY_COMPRESSED_EVENT, "Query_compressed", EventInfo::query);
-        kind(166, "Write_rows_compressed_v1", EventInfo::rows);
-        kind(167, "Update_rows_compressed_v1", EventInfo::rows);
-        kind(168, "Delete_rows_compressed_v1", EventInfo::rows);
-        kind(169, "Write_rows_compressed", EventInfo::rows);
-        kind(170, "Update_rows_compressed", EventInfo::rows);
-        kind(171, "Delete_rows_compressed", EventInfo::rows);
+        rowsKinds(LogEvent.FIRST_COMPRESSED_ROWS_EVENT, "Write_rows_compressed_v1", "Update_rows_compressed_v1",
+                "Delete_rows_compressed_v1", "Write_rows_compressed", "Update_rows_compressed",
+                "Delete_rows_compressed");
     }
 
     private EventInfo() {
@@ -155,6 +151,13 @@ public final class EventInfo {
 
     private static void kind(int type, String name, Describer describer) {
         KINDS.put(type, new Kind(name, describer));
+    }
+
+    /** Rows events of consecutive types from {@code first}, in MariaDB's order: write, update, delete. */
+    private static void rowsKinds(int first, String... names) {
+        for (int i = 0; i < names.length; i++) {
+            kind(first + i, names[i], EventInfo::rows);
+        }
     }
 
     /** MariaDB's name of the event type ("Unknown" for a type it does not know). */
@@ -215,7 +218,7 @@ public final class EventInfo {
     /** {@code new_file;pos=N} (Rotate_log_event::pack_info). */
     private static String rotate(byte[] e, int end) {
         int body = LogEvent.LOG_EVENT_HEADER_LEN;
-        return text(e, body + 8, end) + ";pos=" + Long.toUnsignedString(int8(e, body));
+        return text(e, body + ROTATE_FILE_NAME_OFFSET, end) + ";pos=" + Long.toUnsignedString(int8(e, body));
     }
 
     /** {@code LAST_INSERT_ID=N} or {@code INSERT_ID=N} (Intvar_log_event::pack_info). */
@@ -235,7 +238,7 @@ public final class EventInfo {
     /** {@code table_id: N (db.table)} (Table_map_log_event::pack_info). */
     private static String tableMap(byte[] e, int end) {
         int body = LogEvent.LOG_EVENT_HEADER_LEN;
-        int at = body + TABLE_ID_LEN + 2;
+        int at = body + TABLE_ID_LEN + TABLE_FLAGS_LEN;
         int dbLength = e[at] & 0xFF;
         String db = text(e, at + 1, at + 1 + dbLength);
         at += 1 + dbLength + 1;

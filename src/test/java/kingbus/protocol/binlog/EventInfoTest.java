@@ -35,6 +35,10 @@ class EventInfoTest {
         assertThat(info("xid=4")).isEqualTo("COMMIT /* xid=4 */");
         assertThat(EventInfo.typeName(LogEvent.GTID_EVENT)).isEqualTo("Gtid");
         assertThat(EventInfo.typeName(23)).isEqualTo("Write_rows_v1");
+        assertThat(EventInfo.typeName(25)).isEqualTo("Delete_rows_v1");
+        assertThat(EventInfo.typeName(31)).isEqualTo("Update_rows");
+        assertThat(EventInfo.typeName(166)).isEqualTo("Write_rows_compressed_v1");
+        assertThat(EventInfo.typeName(171)).isEqualTo("Delete_rows_compressed");
         assertThat(EventInfo.typeName(250)).isEqualTo("Unknown");
     }
 
