@@ -159,7 +159,7 @@ public final class RaftNode implements AutoCloseable {
                 .collect(Collectors.joining(","));
         // tcp_nodelay: JGroups 5.5 leaves Nagle's algorithm on, so a small Raft message (an answer, a commit index)
         // sent while an earlier one is unacknowledged waited for the peer's delayed ACK, 40 ms on Linux: the p99 of
-        // a follower's apply was 50-60 ms instead of about 20 (docs/BENCHMARKS.md, "Raft without Nagle").
+        // a follower's apply was 45-90 ms instead of about 20 (docs/BENCHMARKS.md, "Raft without Nagle").
         // FD_SOCK2 would bind every interface at bind_port+100: pin its address and port.
         // RAFT's log cache keeps the newest N entries whatever their size (1024 by default: up to 1 GiB
         // of heap with 1 MiB entries, and an entry is a whole transaction when that is larger: 8 held 80 MB
