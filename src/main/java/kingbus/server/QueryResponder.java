@@ -24,6 +24,7 @@ import kingbus.store.PurgePlan;
 import kingbus.store.PurgeRequest;
 import kingbus.store.BinlogUnavailableException;
 import kingbus.store.EventCursor;
+import kingbus.store.StoreCorruptException;
 import kingbus.store.StoredEvent;
 
 /**
@@ -273,7 +274,8 @@ final class QueryResponder {
         try {
             streamBinlogEvents(io, match);
             end = Packets.endOfRows(session.deprecateEof());
-        } catch (BinlogUnavailableException e) {
+        } catch (BinlogUnavailableException | StoreCorruptException e) {
+            // A damaged store (found by this read or before) ends the listing with its reason; the session stays.
             end = Packets.error(ErrorCode.ER_ERROR_WHEN_EXECUTING_COMMAND,
                     "Error when executing command SHOW BINLOG EVENTS: " + e.getMessage());
         }
