@@ -316,6 +316,9 @@ final class QueryResponder {
             throw new BinlogUnavailableException("Wrong offset or I/O error");
         }
         byte[] fde = file.formatDescription();
+        // The file's FORMAT_DESCRIPTION says whether its events end with a CRC32; without it (a file held from its
+        // middle) each event is checked.
+        Boolean crc = fde == null ? null : LogEvent.checksumAlgorithm(fde) == LogEvent.BINLOG_CHECKSUM_ALG_CRC32;
         try (cursor) {
             long index = 0;
             long sent = 0;
@@ -325,8 +328,7 @@ final class QueryResponder {
                     continue;
                 }
                 byte[] event = stored.bytes();
-                boolean checksum = fde != null ? LogEvent.checksumAlgorithm(fde) == LogEvent.BINLOG_CHECKSUM_ALG_CRC32
-                        : EventChecksum.matches(event);
+                boolean checksum = crc != null ? crc : EventChecksum.matches(event);
                 io.write(ResultSetWriter.rowPacket(utf8(stored.file()), utf8(String.valueOf(stored.position())),
                         utf8(EventInfo.typeName(stored.type())), utf8(String.valueOf(LogEvent.serverId(event))),
                         utf8(String.valueOf(LogEvent.logPos(event))), EventInfo.info(event, checksum)));

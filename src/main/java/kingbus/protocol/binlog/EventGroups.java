@@ -137,7 +137,7 @@ public final class EventGroups {
     }
 
     /** Where a (possibly compressed) QUERY_EVENT's statement starts: after post-header, status variables and db. */
-    private static int statementOffset(byte[] e) {
+    static int statementOffset(byte[] e) {
         int body = LogEvent.LOG_EVENT_HEADER_LEN;
         int dbLen = e[body + QUERY_DB_LEN_OFFSET] & 0xFF;
         int statusLen = (e[body + QUERY_STATUS_VARS_LEN_OFFSET] & 0xFF)

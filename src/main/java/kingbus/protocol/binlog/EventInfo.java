@@ -52,8 +52,6 @@ public final class EventInfo {
     static final int TRANSACTION_CONTEXT_EVENT = 36;
     /** VIEW_CHANGE_EVENT (MySQL) */
     static final int VIEW_CHANGE_EVENT = 37;
-    /** QUERY_COMPRESSED_EVENT */
-    static final int QUERY_COMPRESSED_EVENT = 165;
 
     /** The most of a compressed statement shown (MariaDB's own limit is max_allowed_packet). */
     static final int MAX_INFLATED_STATEMENT = 64 << 20;
@@ -61,18 +59,13 @@ public final class EventInfo {
     static final int LOG_EVENT_SUPPRESS_USE_F = 0x8;
     /** Intvar_log_event's type byte: LAST_INSERT_ID_EVENT, else INSERT_ID_EVENT. */
     static final int LAST_INSERT_ID_EVENT = 1;
-    /** Gtid_log_event flags2: FL_STANDALONE (no BEGIN: DDL), FL_GROUP_COMMIT_ID (a commit id follows). */
-    static final int FL_STANDALONE = 1;
+    /** Gtid_log_event flags2: FL_GROUP_COMMIT_ID (a commit id follows; FL_STANDALONE is in EventGroups). */
     static final int FL_GROUP_COMMIT_ID = 2;
     /** Gtid_log_event flags2: FL_PREPARED_XA (an XA PREPARE: its XID follows). */
     static final int FL_PREPARED_XA = 64;
     /** Rows_log_event flags: STMT_END_F, the last rows event of the statement. */
     static final int STMT_END_F = 1;
 
-    /** Query_log_event post-header: thread_id 4, exec_time 4, db_len 1, error_code 2, status_vars_len 2. */
-    static final int QUERY_DB_LEN_OFFSET = 8;
-    static final int QUERY_STATUS_VARS_LEN_OFFSET = 11;
-    static final int QUERY_HEADER_LEN = 13;
     /** Table_map and rows events: table_id int<6>, then flags int<2>. */
     static final int TABLE_ID_LEN = 6;
     static final int TABLE_FLAGS_LEN = 2;
@@ -80,9 +73,8 @@ public final class EventInfo {
     static final int CHECKPOINT_FILE_NAME_OFFSET = 4;
     /** Rotate_log_event body: position int<8>, then the new file's name. */
     static final int ROTATE_FILE_NAME_OFFSET = 8;
-    /** Gtid_log_event body: seq_no int<8>, domain_id int<4>, flags2 int<1>, [commit_id int<8>]. */
-    static final int GTID_FLAGS2_OFFSET = 12;
-    static final int GTID_COMMIT_ID_OFFSET = 13;
+    /** Gtid_log_event body: seq_no int<8>, domain_id int<4>, flags2 int<1> (EventGroups), [commit_id int<8>]. */
+    static final int GTID_COMMIT_ID_OFFSET = EventGroups.GTID_FLAGS2_OFFSET + 1;
     /** Format_description_log_event body: binlog_version int<2>, then server_version string<50>. */
     static final int FDE_BINLOG_VERSION_OFFSET = 0;
 
@@ -140,7 +132,7 @@ public final class EventInfo {
         kind(LogEvent.GTID_EVENT, "Gtid", EventInfo::gtid);
         kind(LogEvent.GTID_LIST_EVENT, "Gtid_list", (e, end) -> "[" + Events.readGtidList(e) + "]");
         kind(LogEvent.START_ENCRYPTION_EVENT, "Start_encryption", NONE);
-        kind(QUERY_COMPRESSED_EVENT, "Query_compressed", EventInfo::query);
+        kind(EventGroups.QUERY_COMPRESSED_EVENT, "Query_compressed", EventInfo::query);
         rowsKinds(LogEvent.FIRST_COMPRESSED_ROWS_EVENT, "Write_rows_compressed_v1", "Update_rows_compressed_v1",
                 "Delete_rows_compressed_v1", "Write_rows_compressed", "Update_rows_compressed",
                 "Delete_rows_compressed");
@@ -197,13 +189,11 @@ public final class EventInfo {
      * (Query_log_event::pack_info); a QUERY_COMPRESSED_EVENT's statement inflated.
      */
     private static String query(byte[] e, int end) {
-        int body = LogEvent.LOG_EVENT_HEADER_LEN;
-        int dbLength = e[body + QUERY_DB_LEN_OFFSET] & 0xFF;
-        int statusVarsLength = int2(e, body + QUERY_STATUS_VARS_LEN_OFFSET);
-        int db = body + QUERY_HEADER_LEN + statusVarsLength;
-        int query = db + dbLength + 1; // the database name ends with a NUL
+        int dbLength = e[LogEvent.LOG_EVENT_HEADER_LEN + EventGroups.QUERY_DB_LEN_OFFSET] & 0xFF;
+        int query = EventGroups.statementOffset(e);
+        int db = query - dbLength - 1; // the database name ends with a NUL
         String statement;
-        if (LogEvent.type(e) == QUERY_COMPRESSED_EVENT) { // MariaDB shows the statement inflated
+        if (LogEvent.type(e) == EventGroups.QUERY_COMPRESSED_EVENT) { // MariaDB shows the statement inflated
             byte[] inflated = EventGroups.inflatedStatement(e, end, MAX_INFLATED_STATEMENT);
             statement = inflated == null ? "" : new String(inflated, StandardCharsets.ISO_8859_1);
         } else {
@@ -260,7 +250,7 @@ public final class EventInfo {
      */
     private static String gtid(byte[] e, int end) {
         int body = LogEvent.LOG_EVENT_HEADER_LEN;
-        int flags2 = e[body + GTID_FLAGS2_OFFSET] & 0xFF;
+        int flags2 = e[body + EventGroups.GTID_FLAGS2_OFFSET] & 0xFF;
         int at = body + GTID_COMMIT_ID_OFFSET;
         long commitId = 0;
         if ((flags2 & FL_GROUP_COMMIT_ID) != 0) {
@@ -272,7 +262,7 @@ public final class EventInfo {
             // format_id int<4>, gtrid_length int<1>, bqual_length int<1>, then the XID's bytes
             prefix = "XA START " + xid(e, at, e[at + 4] & 0xFF, e[at + 5] & 0xFF, at + 6) + " GTID ";
         } else {
-            prefix = (flags2 & FL_STANDALONE) != 0 ? "GTID " : "BEGIN GTID ";
+            prefix = (flags2 & EventGroups.FL_STANDALONE) != 0 ? "GTID " : "BEGIN GTID ";
         }
         String text = prefix + LogEvent.gtidDomain(e) + "-" + LogEvent.serverId(e) + "-"
                 + Long.toUnsignedString(LogEvent.gtidSequence(e));
