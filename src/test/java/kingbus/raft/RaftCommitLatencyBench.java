@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,8 +17,6 @@ import kingbus.store.AppendResult;
 import kingbus.store.BinlogFile;
 import kingbus.store.BinlogStore;
 import kingbus.testing.FixtureEvents;
-import kingbus.testing.Ports;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,23 +78,7 @@ class RaftCommitLatencyBench {
         List<BinlogStore> stores = new ArrayList<>();
         List<RaftNode> nodes = new ArrayList<>();
         try {
-            List<RaftNode.Member> members = List.of(
-                    RaftNode.Member.parse("a@127.0.0.1:" + Ports.free()),
-                    RaftNode.Member.parse("b@127.0.0.1:" + Ports.free()),
-                    RaftNode.Member.parse("c@127.0.0.1:" + Ports.free()));
-            for (RaftNode.Member member : members) {
-                BinlogStore store = BinlogStore.open(root.resolve(member.id()).resolve("store"));
-                stores.add(store);
-                RaftNode node = new RaftNode(new RaftNode.Settings(member.id(), members,
-                        root.resolve(member.id()).resolve("raft"), 1L << 30), store);
-                if (nagle) {
-                    node.nagle();
-                }
-                nodes.add(node);
-                node.start();
-            }
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().anyMatch(RaftNode::isLeader));
-            RaftNode leader = nodes.stream().filter(RaftNode::isLeader).findFirst().orElseThrow();
+            RaftNode leader = RaftNodeTest.startThreeNodes(root, stores, nodes, nagle ? RaftNode::nagle : node -> { });
             byte[] first = FixtureEvents.concat(FixtureEvents.fileEvents("gtid-mode.txt"), 0, 3);
             long position = 4;
             assertThat(leader.propose(new EntryCodec.BinlogEntryBuilder().add(FILE, position, first, 0, first.length)

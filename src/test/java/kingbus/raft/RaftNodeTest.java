@@ -258,16 +258,26 @@ class RaftNodeTest {
 
     /** Starts members a, b and c (each with its own store, added to the lists) and returns the elected leader. */
     private RaftNode startThreeNodes(List<BinlogStore> stores, List<RaftNode> nodes) throws Exception {
+        return startThreeNodes(dir, stores, nodes, node -> { });
+    }
+
+    /**
+     * Starts members a, b and c under {@code root} (each with its own store, added to the lists; {@code beforeStart}
+     * sees each node before it starts) and returns the elected leader. Also for {@link RaftCommitLatencyBench}.
+     */
+    static RaftNode startThreeNodes(Path root, List<BinlogStore> stores, List<RaftNode> nodes,
+            java.util.function.Consumer<RaftNode> beforeStart) throws Exception {
         List<RaftNode.Member> members = List.of(
                 RaftNode.Member.parse("a@127.0.0.1:" + kingbus.testing.Ports.free()),
                 RaftNode.Member.parse("b@127.0.0.1:" + kingbus.testing.Ports.free()),
                 RaftNode.Member.parse("c@127.0.0.1:" + kingbus.testing.Ports.free()));
         for (RaftNode.Member member : members) {
-            BinlogStore store = BinlogStore.open(dir.resolve(member.id()).resolve("store"));
+            BinlogStore store = BinlogStore.open(root.resolve(member.id()).resolve("store"));
             stores.add(store);
             RaftNode node = new RaftNode(new RaftNode.Settings(member.id(), members,
-                    dir.resolve(member.id()).resolve("raft"), 1L << 30), store);
+                    root.resolve(member.id()).resolve("raft"), 1L << 30), store);
             nodes.add(node);
+            beforeStart.accept(node);
             node.start();
         }
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().anyMatch(RaftNode::isLeader));
