@@ -920,6 +920,11 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     : "Binlog segment " + id + " could not be read: " + e);
         }
         if (value == null) {
+            if (closed) {
+                // Infinispan answers "no such key" while it stops (close() sets closed first): not damage. Marking
+                // it would make every later start refuse the store (seen when a node stopped during its check).
+                throw new BinlogUnavailableException("The binlog store is closed");
+            }
             if (id < view.firstKeptSegment()) {
                 throw new BinlogPurgedException("The binlog file being read was purged (Kingbus now holds "
                         + describeFiles(view) + ")");
