@@ -173,7 +173,7 @@ public final class KingbusProcess implements AutoCloseable {
             throw new IllegalStateException("No runnable jar at " + jar + ": run mvn package first");
         }
         List<String> command = new java.util.ArrayList<>(List.of(javaBinary()));
-        command.addAll(jvmOptions());
+        command.addAll(jvmOptions(true));
         command.addAll(List.of("-jar", jar));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);
@@ -183,16 +183,29 @@ public final class KingbusProcess implements AutoCloseable {
     }
 
     /**
-     * The node JVM's options: {@link #maxHeap}, then those of system property {@code kingbus.test.jvm-args}
-     * (bench/lib.sh's BENCH_JVM_ARGS).
+     * The node JVM's options: those Kingbus ships with (src/main/liberty/config/jvm.options) when {@code shipped}
+     * (an installed server reads that file itself, before these), {@link #maxHeap}, then those of system property
+     * {@code kingbus.test.jvm-args} (bench/lib.sh's BENCH_JVM_ARGS).
      */
-    private List<String> jvmOptions() {
-        List<String> options = new java.util.ArrayList<>(List.of("-Xmx" + maxHeap));
+    private List<String> jvmOptions(boolean shipped) {
+        List<String> options = new java.util.ArrayList<>(shipped ? shippedJvmOptions() : List.of());
+        options.add("-Xmx" + maxHeap);
         String extra = System.getProperty("kingbus.test.jvm-args", "").strip();
         if (!extra.isEmpty()) {
             options.addAll(List.of(extra.split("\\s+")));
         }
         return options;
+    }
+
+    /** The option lines of src/main/liberty/config/jvm.options (comments and blank lines left out). */
+    public static List<String> shippedJvmOptions() {
+        Path file = Path.of("src/main/liberty/config/jvm.options"); // failsafe runs in the project directory
+        try {
+            return Files.readAllLines(file).stream().map(String::strip)
+                    .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the shipped JVM options " + file, e);
+        }
     }
 
     private ProcessBuilder installedServerCommand() {
@@ -205,7 +218,7 @@ public final class KingbusProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(script.toString(), "run", "kingbus");
         builder.environment().putAll(env);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        builder.environment().put("JVM_ARGS", String.join(" ", jvmOptions()));
+        builder.environment().put("JVM_ARGS", String.join(" ", jvmOptions(false)));
         builder.environment().put("WLP_OUTPUT_DIR", dir.resolve("liberty").toString());
         builder.environment().put("LOG_DIR", dir.resolve("logs-" + starts).toString());
         return builder;
