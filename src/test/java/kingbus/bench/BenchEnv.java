@@ -23,7 +23,7 @@ final class BenchEnv {
 
     private BenchEnv() {}
 
-    /** Cores, JVM, MariaDB version, the file system under the temp dir, load, the commit measured. */
+    /** Cores, JVM, the nodes' JVM options, MariaDB version, the file system under the temp dir, load, the commit. */
     static String describe() {
         String df = Processes.runToEnd(null, List.of("df", "-hT", System.getProperty("java.io.tmpdir")), 10).output();
         String[] dfLines = df.strip().split("\n");
@@ -32,9 +32,11 @@ final class BenchEnv {
         Matcher version = Pattern.compile("Ver (\\S+)").matcher(mariadb);
         String commit = Processes.runToEnd(null, List.of("git", "rev-parse", "--short", "HEAD"), 10).output().strip();
         String load = read(Path.of("/proc/loadavg")).map(s -> s.split(" ")[0]).orElse("?");
-        return String.format("%d cores, Java %s (%s), mariadbd %s, %s %s on %s, load %s at start, Kingbus %s",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-                System.getProperty("java.vm.name"), version.find() ? version.group(1) : mariadb,
+        String nodeOptions = String.join(" ", KingbusProcess.shippedJvmOptions()) + " "
+                + System.getProperty("kingbus.test.jvm-args", "");
+        return String.format("%d cores, Java %s (%s), node JVM options %s, mariadbd %s, %s %s on %s, load %s at start,"
+                + " Kingbus %s", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                System.getProperty("java.vm.name"), nodeOptions.strip(), version.find() ? version.group(1) : mariadb,
                 System.getProperty("java.io.tmpdir"), disk.length > 1 ? disk[1] : "?", disk[0], load, commit);
     }
 
