@@ -920,9 +920,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     : "Binlog segment " + id + " could not be read: " + e);
         }
         if (value == null) {
-            if (closed) {
-                // Infinispan answers "no such key" while it stops (close() sets closed first): not damage. Marking
-                // it would make every later start refuse the store (seen when a node stopped during its check).
+            if (closed || !cache.getStatus().allowInvocations()) {
+                // Infinispan answers "no such key" while it stops (by close(), which sets closed first, or by its
+                // own shutdown hook): not damage. Marking it would make every later start refuse the store (seen
+                // when a node stopped during its check of the older segments).
                 throw new BinlogUnavailableException("The binlog store is closed");
             }
             if (id < view.firstKeptSegment()) {
