@@ -9,7 +9,7 @@
 #
 # Node i listens on MySQL port 3306+i+BASE_OFFSET... see the table printed by "start". Set the master with
 # KINGBUS_MASTER_HOST / _PORT / _USER / _PASSWORD and the replicas' password with KINGBUS_REPLICA_PASSWORD.
-# Data and logs live under ${KINGBUS_CLUSTER_DIR:-./cluster}/nI. Each JVM gets src/main/liberty/config/jvm.options,
+# Data and logs live under ${KINGBUS_CLUSTER_DIR:-./cluster}/nI. Each JVM gets the options in bin/kingbus.jvm-options,
 # then JVM_ARGS (e.g. JVM_ARGS=-Xmx2g).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,9 +36,8 @@ start_node() {
     export WLP_JAR_EXTRACT_DIR="$dir/wlp" HTTP_PORT=$((http_base + i))
     export KINGBUS_NODE_NAME="n$i" KINGBUS_DATA_DIR="$dir/data" KINGBUS_MYSQL_PORT=$((mysql_base + i))
     export KINGBUS_RAFT_PORT=$((raft_base + i)) KINGBUS_RAFT_MEMBERS="$(members "$n")"
-    # The options Liberty would read for an installed server (src/main/liberty/config/jvm.options), then JVM_ARGS.
     # shellcheck disable=SC2046,SC2086
-    nohup java $(grep -v -e '^#' -e '^[[:space:]]*$' "$OLDPWD/src/main/liberty/config/jvm.options") ${JVM_ARGS:-} \
+    nohup java $(grep -v -e '^#' -e '^[[:space:]]*$' "$OLDPWD/bin/kingbus.jvm-options") ${JVM_ARGS:-} \
       -jar "$OLDPWD/target/kingbus.jar" >> "$dir/console.log" 2>&1 &
     echo $! > "$dir/pid"
   )

@@ -173,7 +173,7 @@ public final class KingbusProcess implements AutoCloseable {
             throw new IllegalStateException("No runnable jar at " + jar + ": run mvn package first");
         }
         List<String> command = new java.util.ArrayList<>(List.of(javaBinary()));
-        command.addAll(jvmOptions(true));
+        command.addAll(jvmOptions());
         command.addAll(List.of("-jar", jar));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);
@@ -183,12 +183,11 @@ public final class KingbusProcess implements AutoCloseable {
     }
 
     /**
-     * The node JVM's options: those Kingbus ships with (src/main/liberty/config/jvm.options) when {@code shipped}
-     * (an installed server reads that file itself, before these), {@link #maxHeap}, then those of system property
-     * {@code kingbus.test.jvm-args} (bench/lib.sh's BENCH_JVM_ARGS).
+     * The node JVM's options: those Kingbus runs with (bin/kingbus.jvm-options, as bin/cluster.sh passes them),
+     * {@link #maxHeap}, then those of system property {@code kingbus.test.jvm-args} (bench/lib.sh's BENCH_JVM_ARGS).
      */
-    private List<String> jvmOptions(boolean shipped) {
-        List<String> options = new java.util.ArrayList<>(shipped ? shippedJvmOptions() : List.of());
+    private List<String> jvmOptions() {
+        List<String> options = new java.util.ArrayList<>(shippedJvmOptions());
         options.add("-Xmx" + maxHeap);
         String extra = System.getProperty("kingbus.test.jvm-args", "").strip();
         if (!extra.isEmpty()) {
@@ -197,9 +196,9 @@ public final class KingbusProcess implements AutoCloseable {
         return options;
     }
 
-    /** The option lines of src/main/liberty/config/jvm.options (comments and blank lines left out). */
+    /** The option lines of bin/kingbus.jvm-options (comments and blank lines left out). */
     public static List<String> shippedJvmOptions() {
-        Path file = Path.of("src/main/liberty/config/jvm.options"); // failsafe runs in the project directory
+        Path file = Path.of("bin/kingbus.jvm-options"); // failsafe runs in the project directory
         try {
             return Files.readAllLines(file).stream().map(String::strip)
                     .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
@@ -218,7 +217,7 @@ public final class KingbusProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(script.toString(), "run", "kingbus");
         builder.environment().putAll(env);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        builder.environment().put("JVM_ARGS", String.join(" ", jvmOptions(false)));
+        builder.environment().put("JVM_ARGS", String.join(" ", jvmOptions()));
         builder.environment().put("WLP_OUTPUT_DIR", dir.resolve("liberty").toString());
         builder.environment().put("LOG_DIR", dir.resolve("logs-" + starts).toString());
         return builder;

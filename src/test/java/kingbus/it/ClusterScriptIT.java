@@ -1,0 +1,70 @@
+package kingbus.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import kingbus.testing.KingbusProcess;
+import kingbus.testing.Ports;
+import kingbus.testing.Processes;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code bin/cluster.sh} starts a node as one JVM with the options in {@code bin/kingbus.jvm-options}, checked on the
+ * running JVM with {@code jcmd VM.flags}. One JVM matters: with a Liberty {@code jvm.options} file in the server
+ * directory the runnable jar starts the server in a second JVM through Liberty's shell script, so settings given as
+ * environment variables with dots in their names are lost and {@code cluster.sh kill} (kill -9 of the pid it
+ * recorded) leaves the server running.
+ */
+class ClusterScriptIT {
+
+    @Test
+    void aNodeStartedByClusterShIsOneJvmWithTheShippedOptions() throws Exception {
+        List<String> shipped = KingbusProcess.shippedJvmOptions().stream().filter(o -> o.startsWith("-XX:")).toList();
+        assertThat(shipped).as("the -XX options in bin/kingbus.jvm-options").isNotEmpty();
+        Path root = Files.createTempDirectory("kingbus-cluster-script-");
+        Map<String, String> env = Map.of("KINGBUS_CLUSTER_DIR", root.toString(),
+                "KINGBUS_MYSQL_BASE", String.valueOf(Ports.free() - 1),
+                "KINGBUS_HTTP_BASE", String.valueOf(Ports.free() - 1),
+                "KINGBUS_RAFT_BASE", String.valueOf(Ports.free() - 1),
+                "KINGBUS_REPLICA_PASSWORD", KingbusProcess.REPLICA_PASSWORD);
+        ProcessHandle node = null;
+        try {
+            assertThat(clusterSh(env, "start", "1")).as("cluster.sh start 1").isZero();
+            node = ProcessHandle.of(Long.parseLong(Files.readString(root.resolve("n1").resolve("pid")).strip()))
+                    .orElseThrow();
+            Processes.track(node);
+            String flags = Processes.run(null, List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    String.valueOf(node.pid()), "VM.flags"), 60);
+            assertThat(flags).as("the node JVM's flags").contains(shipped);
+            assertThat(node.descendants().filter(p -> p.info().command().orElse("").endsWith("java")).toList())
+                    .as("JVMs started by the node's JVM").isEmpty();
+            assertThat(clusterSh(env, "stop")).as("cluster.sh stop").isZero();
+            assertThat(node.isAlive()).as("the node after cluster.sh stop").isFalse();
+        } finally {
+            if (node != null) {
+                Processes.stop(node, 30);
+            }
+            Processes.deleteTree(root);
+        }
+    }
+
+    private static int clusterSh(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("bash", "bin/cluster.sh"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        if (!process.waitFor(180, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("bin/cluster.sh " + String.join(" ", args) + " did not end in 180 s");
+        }
+        return process.exitValue();
+    }
+}
