@@ -189,14 +189,11 @@ public final class KingbusProcess implements AutoCloseable {
     private List<String> jvmOptions() {
         List<String> options = new java.util.ArrayList<>(shippedJvmOptions());
         options.add("-Xmx" + maxHeap);
-        options.addAll(extraJvmOptions());
-        return options;
-    }
-
-    /** The options of system property {@code kingbus.test.jvm-args} (bench/lib.sh's BENCH_JVM_ARGS), or none. */
-    public static List<String> extraJvmOptions() {
         String extra = System.getProperty("kingbus.test.jvm-args", "").strip();
-        return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
+        if (!extra.isEmpty()) {
+            options.addAll(List.of(extra.split("\\s+")));
+        }
+        return options;
     }
 
     /** The option lines of bin/kingbus.jvm-options (comments and blank lines left out). */
