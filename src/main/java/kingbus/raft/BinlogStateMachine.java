@@ -9,6 +9,7 @@ import java.util.logging.Logger;
 import kingbus.store.AppendResult;
 import kingbus.store.BinlogFile;
 import kingbus.store.BinlogStore;
+import kingbus.store.BinlogUnavailableException;
 import org.jgroups.raft.StateMachine;
 
 /**
@@ -48,6 +49,13 @@ public final class BinlogStateMachine implements StateMachine {
     private volatile boolean fetching;
     /** False once an entry failed or was refused since this node started: the applied mark stops there. */
     private volatile boolean appliedCleanly = true;
+    /**
+     * Why the store could not take an entry (it closed, the wait for disk space was interrupted), or null.
+     * JGroups-raft goes on to the next entry after a failed apply; from then on each is refused with this
+     * reason instead of reaching the store, which would refuse it as a gap. RAFT applies them again from
+     * the applied mark when it starts again.
+     */
+    private volatile String storeUnavailable;
 
     /** A state machine that cannot catch up from a snapshot (tests). */
     public BinlogStateMachine(BinlogStore store) {
@@ -66,6 +74,11 @@ public final class BinlogStateMachine implements StateMachine {
 
     @Override
     public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
+        String unavailable = storeUnavailable;
+        if (unavailable != null) {
+            throw new BinlogUnavailableException("Not applied: an earlier entry could not be (" + unavailable
+                    + "); applied when Raft starts again");
+        }
         AppendResult result;
         try {
             result = switch (EntryCodec.kind(data, offset)) {
@@ -77,6 +90,10 @@ public final class BinlogStateMachine implements StateMachine {
                     yield AppendResult.REJECTED;
                 }
             };
+        } catch (BinlogUnavailableException e) {
+            appliedCleanly = false;
+            storeUnavailable = e.getMessage();
+            throw e;
         } catch (RuntimeException | Error e) {
             appliedCleanly = false;
             throw e;

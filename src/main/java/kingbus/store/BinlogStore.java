@@ -690,14 +690,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         boolean logged = false;
         while (true) {
             if (closed) {
-                throw new BinlogUnavailableException("The binlog store is closed");
+                throw givenUp("The binlog store is closed");
             }
-            long usable = usableBytes();
-            String problem = null;
-            if (usable >= 0 && usable < minFreeBytes) {
-                problem = "the disk of " + root + " is full: " + usable + " bytes usable, less than the "
-                        + minFreeBytes + " kept free (kingbus.store.min-free-bytes); appends wait until space is freed";
-            } else {
+            String problem = diskShortage().orElse(null);
+            if (problem == null) {
                 try {
                     writes.run();
                     if (writeBlocked != null) {
@@ -707,7 +703,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     return true;
                 } catch (RuntimeException e) {
                     if (closed) {
-                        throw new BinlogUnavailableException("The binlog store is closed");
+                        throw givenUp("The binlog store is closed");
                     }
                     problem = "writing to " + root + " failed (" + e + "); retrying until it succeeds";
                 }
@@ -722,12 +718,31 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 appended.await(1, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new BinlogUnavailableException("Interrupted while waiting to append: " + problem);
+                throw givenUp("Interrupted while waiting to append: " + problem);
             }
             if (view != planned) {
                 return false;
             }
         }
+    }
+
+    /** A writer stops waiting without writing: no append waits any more, so none is reported as blocked. */
+    private BinlogUnavailableException givenUp(String message) {
+        writeBlocked = null;
+        return new BinlogUnavailableException(message);
+    }
+
+    /**
+     * Why an append would wait for disk space now: fewer than {@link #minFreeBytes(long)} bytes are usable
+     * on the store's disk. Empty when there is room (or the free space cannot be read).
+     */
+    public Optional<String> diskShortage() {
+        long usable = usableBytes();
+        if (usable >= 0 && usable < minFreeBytes) {
+            return Optional.of("the disk of " + root + " is full: " + usable + " bytes usable, less than the "
+                    + minFreeBytes + " kept free (kingbus.store.min-free-bytes); appends wait until space is freed");
+        }
+        return Optional.empty();
     }
 
     private long usableBytes() {
@@ -761,7 +776,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         return this;
     }
 
-    /** Why appends are waiting now (disk full, failing writes), if they are. */
+    /** Why an append is waiting now (disk full, failing writes), if one is. */
     public Optional<String> writeBlocked() {
         return Optional.ofNullable(writeBlocked);
     }

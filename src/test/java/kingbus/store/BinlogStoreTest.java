@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import kingbus.gtid.GtidList;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +81,31 @@ class BinlogStoreTest {
             assertThat(store.append(List.of(chunk(6, 8)))).isEqualTo(AppendResult.REJECTED);
             assertThat(store.commitVersion()).isEqualTo(version);
             assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(position(5));
+        }
+    }
+
+    @Test
+    void anAppendWaitsForDiskSpaceSaysWhyAndStopsSayingSoWhenItGivesUp() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            store.append(List.of(chunk(0, 3)));
+            store.minFreeBytes(Long.MAX_VALUE); // no disk has that much room
+            assertThat(store.diskShortage()).hasValueSatisfying(why -> assertThat(why).contains("is full")
+                    .contains("kingbus.store.min-free-bytes"));
+            assertThat(store.writeBlocked()).as("nothing waits yet").isEmpty();
+            Thread writer = new Thread(() -> store.append(List.of(chunk(3, 5))));
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            writer.setUncaughtExceptionHandler((thread, e) -> thrown.set(e));
+            writer.start();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.writeBlocked().isPresent());
+            assertThat(store.writeBlocked().orElseThrow()).contains("is full");
+            writer.interrupt(); // as RAFT's thread is when its channel closes
+            writer.join(10_000);
+            assertThat(thrown.get()).isInstanceOf(BinlogUnavailableException.class);
+            assertThat(store.writeBlocked()).as("no append waits any more").isEmpty();
+            assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(position(3));
+            store.minFreeBytes(0);
+            assertThat(store.diskShortage()).isEmpty();
+            assertThat(store.append(List.of(chunk(3, 5)))).isEqualTo(AppendResult.APPENDED);
         }
     }
 

@@ -1,0 +1,74 @@
+package kingbus.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import kingbus.store.AppendResult;
+import kingbus.store.BinlogStore;
+import kingbus.store.BinlogUnavailableException;
+import kingbus.store.Chunk;
+import kingbus.testing.FixtureEvents;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BinlogStateMachineTest {
+
+    private static final String FILE = "mysql-bin.000001";
+
+    @TempDir
+    Path dir;
+
+    /** mysql-bin.000001 from the gtid-mode capture: FDE at 4, GTID_LIST, CHECKPOINT, then 5 groups. */
+    private final List<byte[]> events = FixtureEvents.fileEvents("gtid-mode.txt");
+
+    private byte[] entry(int from, int to) {
+        long position = 4;
+        for (int i = 0; i < from; i++) {
+            position += events.get(i).length;
+        }
+        return EntryCodec.binlog(List.of(new Chunk(FILE, position, FixtureEvents.concat(events, from, to))));
+    }
+
+    private static AppendResult apply(BinlogStateMachine machine, byte[] entry) {
+        return AppendResult.values()[machine.apply(entry, 0, entry.length, true)[0]];
+    }
+
+    /**
+     * RAFT goes on to the next entry after an apply fails (its channel closed while the store waited for
+     * disk space): the next ones are refused with the reason, not offered to the store as gaps.
+     */
+    @Test
+    void afterTheStoreCouldNotTakeAnEntryTheNextOnesAreRefusedWithTheReason() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            BinlogStateMachine machine = new BinlogStateMachine(store);
+            assertThat(apply(machine, entry(0, 3))).isEqualTo(AppendResult.APPENDED);
+            store.minFreeBytes(Long.MAX_VALUE); // no disk has that much room: the next apply waits
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread raftThread = new Thread(() -> apply(machine, entry(3, 5)));
+            raftThread.setUncaughtExceptionHandler((thread, e) -> thrown.set(e));
+            raftThread.start();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.writeBlocked().isPresent());
+            raftThread.interrupt(); // as RAFT's thread is when the channel closes
+            raftThread.join(10_000);
+            assertThat(thrown.get()).isInstanceOf(BinlogUnavailableException.class);
+            assertThat(machine.appliedCleanly()).isFalse();
+
+            store.minFreeBytes(0);
+            long version = store.commitVersion();
+            assertThatThrownBy(() -> apply(machine, entry(5, 7))).isInstanceOf(BinlogUnavailableException.class)
+                    .hasMessageContaining("an earlier entry could not be").hasMessageContaining("Interrupted");
+            assertThat(store.commitVersion()).as("the store was not asked").isEqualTo(version);
+
+            // A new state machine, as after Raft starts again, applies from where the store ends.
+            BinlogStateMachine restarted = new BinlogStateMachine(store);
+            assertThat(apply(restarted, entry(3, 5))).isEqualTo(AppendResult.APPENDED);
+            assertThat(apply(restarted, entry(5, 7))).isEqualTo(AppendResult.APPENDED);
+            assertThat(restarted.appliedCleanly()).isTrue();
+        }
+    }
+}
