@@ -46,6 +46,8 @@ import kingbus.syncer.BinlogSyncer;
 public class KingbusNode {
 
     private static final Logger LOG = Logger.getLogger(KingbusNode.class.getName());
+    /** A leader that left the group because it could not append stays out at least this long. */
+    private static final Duration REJOIN_AFTER = Duration.ofSeconds(5);
 
     @Inject
     KingbusConfig config;
@@ -66,6 +68,11 @@ public class KingbusNode {
     private volatile boolean syncerPaused;
     private volatile boolean stopping;
     private volatile String storeDamage;
+    /** Why this node left the Raft group for now (its disk filled up while it led), or null while it is in it. */
+    private volatile String outOfGroup;
+    private long outOfGroupSince;
+    /** Consecutive leadership checks that found this leader's appends waiting. */
+    private int leaderBlockedChecks;
 
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object event) {
         try {
@@ -287,6 +294,7 @@ public class KingbusNode {
         while (!stopping) {
             try {
                 Thread.sleep(1000); // periodic re-check; role changes themselves arrive through the listener
+                handOverWhileDiskFull();
                 onLeadershipChange();
                 RaftNode r = raft;
                 if (r != null && r.isLeader()) {
@@ -307,6 +315,53 @@ public class KingbusNode {
                 LOG.warning("Leadership check failed: " + e);
             }
         }
+    }
+
+    /**
+     * A leader whose appends wait (its disk is full, its writes fail) commits nothing more: RAFT applies on one
+     * thread, so the whole group would wait with it. After two checks in a row it leaves the group, when the
+     * members it reaches can elect another leader without it, and keeps serving what it holds; once its disk
+     * has room again (and at least {@link #REJOIN_AFTER} later) it joins again as a follower and catches up.
+     */
+    private synchronized void handOverWhileDiskFull() {
+        RaftNode r = raft;
+        BinlogStore st = store;
+        if (stopping || r == null || st == null) {
+            return;
+        }
+        if (outOfGroup != null) {
+            Optional<String> shortage = st.diskShortage();
+            if (shortage.isEmpty() && System.nanoTime() - outOfGroupSince >= REJOIN_AFTER.toNanos()) {
+                LOG.info("The disk has room again: joining the Raft group again");
+                try {
+                    startRaft();
+                    outOfGroup = null;
+                } catch (Exception e) {
+                    LOG.warning("Could not join the Raft group again (tried again every second): " + e);
+                }
+            }
+            return;
+        }
+        Optional<String> blocked = r.isLeader() ? st.writeBlocked() : Optional.empty();
+        leaderBlockedChecks = blocked.isPresent() ? leaderBlockedChecks + 1 : 0;
+        if (leaderBlockedChecks >= 2 && r.othersHoldMajority()) {
+            leaderBlockedChecks = 0;
+            outOfGroup = "left the Raft group so that a member that can write leads (" + blocked.get()
+                    + "); it joins again once its disk has room";
+            outOfGroupSince = System.nanoTime();
+            LOG.severe("The Raft leader cannot append: " + blocked.get() + ". Leaving the Raft group so that another"
+                    + " member leads; serving what this node holds until its disk has room");
+            BinlogSyncer s = syncer;
+            if (s != null) {
+                s.stop();
+            }
+            r.close();
+        }
+    }
+
+    /** Why this node is out of the Raft group for now, if it is ({@link #handOverWhileDiskFull}). */
+    public Optional<String> outOfGroup() {
+        return Optional.ofNullable(outOfGroup);
     }
 
     private synchronized void stopParts() {

@@ -14,7 +14,8 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Ready means this node can serve replicas correct data: the settings are valid, the store is open,
- * it is a Raft member with a known leader, it has applied what it knows to be committed (a follower
+ * it is a Raft member with a known leader (not out of the group because its disk filled up while it
+ * led), its appends are not waiting for disk space, it has applied what it knows to be committed (a follower
  * behind for longer than {@code kingbus.raft.max-apply-lag-seconds} is catching up and not
  * ready), the MySQL listener is up, and, on the leader with a
  * master configured, the syncer is not failing (e.g. refused credentials). Each reason for "not
@@ -43,6 +44,7 @@ public class ReadinessCheck implements HealthCheck {
             reasons.add("the binlog store is not open");
         }
         node.store().flatMap(s -> s.writeBlocked()).ifPresent(reasons::add);
+        node.outOfGroup().ifPresent(reasons::add);
         RaftNode raft = node.raft().orElse(null);
         if (raft != null) {
             response.withData("raft.leader", String.valueOf(raft.leaderId()));
@@ -52,7 +54,9 @@ public class ReadinessCheck implements HealthCheck {
             response.withData("raft.appliedIndex", raft.lastApplied());
             long lagMillis = raft.applyLagMillis();
             response.withData("raft.applyLagMillis", lagMillis);
-            if (!raft.hasLeader()) {
+            if (node.outOfGroup().isPresent()) {
+                response.withData("raft.role", "out of the group");
+            } else if (!raft.hasLeader()) {
                 reasons.add("no Raft leader is known");
             } else if (lagMillis > node.config().raftMaxApplyLag().toMillis()) {
                 reasons.add("catching up: applied Raft index " + raft.lastApplied() + " of " + raft.knownCommitIndex()

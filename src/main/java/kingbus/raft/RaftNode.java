@@ -122,7 +122,7 @@ public final class RaftNode implements AutoCloseable {
         return this;
     }
 
-    /** Joins the group. Returns once the channel is connected; a leader may come later. */
+    /** Joins the group, also again after {@link #close}. Returns once the channel is connected; a leader may come later. */
     public void start() throws Exception {
         Files.createDirectories(settings.logDir());
         JChannel ch = new JChannel(new ByteArrayInputStream(stackXml().getBytes(StandardCharsets.UTF_8)));
@@ -359,6 +359,21 @@ public final class RaftNode implements AutoCloseable {
         return settings.members().stream().map(Member::id).toList();
     }
 
+    /**
+     * True when the other members this node reaches are a majority of the group without it: they can
+     * elect a leader and commit if it leaves.
+     */
+    public boolean othersHoldMajority() {
+        JChannel ch = channel;
+        org.jgroups.View view = ch == null ? null : ch.getView();
+        if (view == null) {
+            return false;
+        }
+        Address self = ch.getAddress();
+        long others = view.getMembers().stream().filter(member -> !member.equals(self)).count();
+        return others >= settings.members().size() / 2 + 1;
+    }
+
     /** True when the channel is connected and a leader is known. */
     public boolean hasLeader() {
         JChannel ch = channel;
@@ -366,6 +381,10 @@ public final class RaftNode implements AutoCloseable {
         return ch != null && ch.isConnected() && handle != null && handle.leader() != null;
     }
 
+    /**
+     * Leaves the group, or does nothing when not in it. The log and the store stay: {@link #start} joins
+     * again (as a follower when the others have a leader) and goes on from the last entry the store applied.
+     */
     @Override
     public void close() {
         JChannel ch = channel;

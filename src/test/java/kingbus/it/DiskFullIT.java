@@ -2,6 +2,7 @@ package kingbus.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * The node's data dir is a 48 MB tmpfs: the binlog fills it until fewer than
  * {@code kingbus.store.min-free-bytes} are left. The node then stops applying, says why in
  * {@code /health/ready}, keeps serving what it holds, and, once the tmpfs is grown, resumes on its
- * own and ends byte-identical to the master. Needs root (mount).
+ * own and ends byte-identical to the master. In a cluster, a leader whose disk fills up hands
+ * leadership over, so the others go on. Needs root (mount).
  */
 class DiskFullIT {
 
@@ -40,13 +42,7 @@ class DiskFullIT {
         MariaDb master = cleanup.add(MariaDb.start(1, "--max-binlog-size=8M"));
         master.execute("CREATE DATABASE d", "CREATE TABLE d.t (id INT PRIMARY KEY, data LONGBLOB)");
         KingbusProcess node = KingbusProcess.forMaster(master, Map.of("KINGBUS_STORE_MIN_FREE_BYTES", "20M"));
-        Path data = node.dir().resolve("data");
-        Files.createDirectories(data);
-        Processes.run(null, List.of("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", data.toString()), 30);
-        cleanup.add(() -> {
-            Processes.runToEnd(null, List.of("umount", "-l", data.toString()), 30);
-            Processes.deleteTree(node.dir());
-        });
+        Path data = onTmpfs(node, "48m");
         cleanup.add(node).start().awaitReady();
 
         writeRows(master, 0, 40); // 40 MB of binlog: twice that with the Raft log, far more than the tmpfs holds
@@ -75,6 +71,70 @@ class DiskFullIT {
         List<String> files = master.binaryLogs();
         BinlogTool.assertRawFilesIdentical(master, node.mysqlPort(), files.subList(0, files.size() - 1));
         assertThat(node.messages()).as("nothing was damaged").noneMatch(line -> line.contains("is damaged"));
+    }
+
+    @Test
+    void aLeaderWhoseDiskFillsUpHandsOverAndTheOthersGoOn() throws Exception {
+        MariaDb master = cleanup.add(MariaDb.start(1, "--max-binlog-size=8M"));
+        master.execute("CREATE DATABASE d", "CREATE TABLE d.t (id INT PRIMARY KEY, data LONGBLOB)");
+        List<KingbusProcess> nodes = KingbusProcess.cluster(master, 3, Map.of("KINGBUS_STORE_MIN_FREE_BYTES", "20M"));
+        for (KingbusProcess node : nodes) {
+            onTmpfs(node, "512m");
+            cleanup.add(node);
+        }
+        nodes.forEach(KingbusProcess::start);
+        nodes.forEach(KingbusProcess::awaitReady);
+        KingbusProcess full = KingbusProcess.leaderOf(nodes);
+        List<KingbusProcess> others = nodes.stream().filter(n -> n != full).toList();
+        Processes.run(null, List.of("mount", "-o", "remount,size=48m", full.dir().resolve("data").toString()), 30);
+
+        writeRows(master, 0, 40); // 40 MB of binlog, 80 with the Raft log: the leader's disk fills up
+        Awaitility.await("the others elect a leader and hold what the master has").atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .untilAsserted(() -> {
+                    String masterEnd = master.binlogEnd(); // read each time: a checkpoint event follows a rotation
+                    for (KingbusProcess node : others) {
+                        assertThat(node.binlogEnd()).as(node.nodeName()).isEqualTo(masterEnd);
+                    }
+                });
+        KingbusProcess.leaderOf(others); // one of the others leads
+        assertThat(full.role()).as("the full node's role").isNotEqualTo("leader");
+        String ready = full.get("/health/ready").body();
+        assertThat(ready).contains("\"DOWN\"").contains("left the Raft group").contains("is full");
+        assertThat(full.binlogEnd()).as("the full node stopped short of the master").isNotEqualTo(master.binlogEnd());
+        assertThat(full.messages()).anyMatch(line -> line.contains("The Raft leader cannot append"));
+        String firstFile = master.binaryLogs().get(0);
+        Path download = BinlogTool.downloadRaw(full.mysqlPort(), KingbusProcess.REPLICA_USER,
+                KingbusProcess.REPLICA_PASSWORD, List.of(firstFile));
+        assertThat(Files.size(download.resolve(firstFile))).as("it still serves what it holds")
+                .isGreaterThan(1L << 20);
+        Processes.deleteTree(download);
+
+        writeRows(master, 40, 5); // more while it is out
+        Processes.run(null, List.of("mount", "-o", "remount,size=512m", full.dir().resolve("data").toString()), 30);
+        Awaitility.await("the full node joins again and catches up").atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> full.binlogEnd().equals(master.binlogEnd()));
+        full.awaitReady();
+        assertThat(full.messages()).anyMatch(line -> line.contains("joining the Raft group again"));
+        List<String> files = master.binaryLogs();
+        for (KingbusProcess node : nodes) {
+            BinlogTool.assertRawFilesIdentical(master, node.mysqlPort(), files.subList(0, files.size() - 1));
+            assertThat(node.messages()).as(node.nodeName() + ": nothing was damaged")
+                    .noneMatch(line -> line.contains("is damaged"));
+        }
+    }
+
+    /** Mounts a tmpfs of {@code size} as the node's data dir, unmounted (and the node's dir removed) by the cleanup. */
+    private Path onTmpfs(KingbusProcess node, String size) throws IOException {
+        Path data = node.dir().resolve("data");
+        Files.createDirectories(data);
+        Processes.run(null, List.of("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", data.toString()), 30);
+        cleanup.add(() -> {
+            Processes.runToEnd(null, List.of("umount", "-l", data.toString()), 30);
+            Processes.deleteTree(node.dir());
+        });
+        return data;
     }
 
     private static void writeRows(MariaDb master, int from, int count) throws SQLException {
