@@ -4,13 +4,18 @@ import kingbus.testing.FixtureEvents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import kingbus.store.AppendResult;
 import kingbus.store.BinlogStore;
 import org.awaitility.Awaitility;
+import org.jgroups.protocols.raft.FileBasedLog;
+import org.jgroups.protocols.raft.LogEntries;
+import org.jgroups.protocols.raft.LogEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,6 +115,88 @@ class RaftNodeTest {
             assertThat(raft.protocol().replayedAtStart()).isGreaterThanOrEqualTo(committed);
             assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(end);
             assertThat(store.gtidState().toString()).isEqualTo(gtidState);
+        }
+    }
+
+    /**
+     * A kill -9 while the log writes an entry can leave its header whole and its data short: JGroups-raft's file log
+     * counts it as appended but cannot read it, and without repair the follower never commits anything after it (it
+     * also never takes the entry again: RAFT does not overwrite an index it holds).
+     */
+    @Test
+    void aFollowerWhoseLastEntryWasCutShortByACrashCatchesUpAfterItsRestart() throws Exception {
+        List<RaftNode.Member> members = List.of(
+                RaftNode.Member.parse("a@127.0.0.1:" + kingbus.testing.Ports.free()),
+                RaftNode.Member.parse("b@127.0.0.1:" + kingbus.testing.Ports.free()),
+                RaftNode.Member.parse("c@127.0.0.1:" + kingbus.testing.Ports.free()));
+        java.util.Map<String, BinlogStore> stores = new java.util.HashMap<>();
+        java.util.Map<String, RaftNode> nodes = new java.util.HashMap<>();
+        java.util.function.Function<String, RaftNode> startNode = id -> {
+            try {
+                BinlogStore store = BinlogStore.open(dir.resolve(id).resolve("store"));
+                stores.put(id, store);
+                RaftNode node = new RaftNode(new RaftNode.Settings(id, members, dir.resolve(id).resolve("raft"),
+                        1L << 30), store);
+                nodes.put(id, node);
+                node.start();
+                return node;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        int eventSize = 60 << 10; // more than the file log's 4 KiB write-ahead: the file ends where the entry does
+        long[] position = {4};
+        try {
+            members.forEach(m -> startNode.apply(m.id()));
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> nodes.values().stream().anyMatch(RaftNode::isLeader));
+            RaftNode leader = nodes.values().stream().filter(RaftNode::isLeader).findFirst().orElseThrow();
+            java.util.concurrent.Callable<Void> proposeOne = () -> {
+                byte[] event = fillerEvent(position[0], eventSize);
+                byte[] entry = new EntryCodec.BinlogEntryBuilder()
+                        .add("mysql-bin.000001", position[0], event, 0, event.length).build();
+                assertThat(leader.propose(entry).get(20, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
+                position[0] += event.length;
+                return null;
+            };
+            for (int i = 0; i < 5; i++) {
+                proposeOne.call();
+            }
+            String crashedId = members.stream().map(RaftNode.Member::id)
+                    .filter(id -> nodes.get(id) != leader).findFirst().orElseThrow();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> stores.get(crashedId).lastFile()
+                    .map(f -> f.endPosition() == position[0]).orElse(false));
+            nodes.remove(crashedId).close();
+            stores.remove(crashedId).close();
+
+            // As a crash leaves it: one more entry at the end of its log, its data cut short.
+            Path logDir = dir.resolve(crashedId).resolve("raft").resolve(crashedId + ".log");
+            FileBasedLog log = new FileBasedLog();
+            log.init(logDir.toString(), java.util.Map.of());
+            long last = log.lastAppended();
+            log.append(last + 1, new LogEntries().add(new LogEntry(log.currentTerm(), new byte[eventSize + 100])));
+            log.close();
+            try (FileChannel file = FileChannel.open(logDir.resolve("entries.raft"), StandardOpenOption.WRITE)) {
+                file.truncate(file.size() - 1000);
+            }
+            FileBasedLog torn = new FileBasedLog();
+            torn.init(logDir.toString(), java.util.Map.of());
+            assertThat(torn.lastAppended()).as("the cut entry counts as appended").isEqualTo(last + 1);
+            assertThat(torn.get(last + 1)).as("and cannot be read").isNull();
+            torn.close();
+
+            for (int i = 0; i < 5; i++) {
+                proposeOne.call();
+            }
+            RaftNode restarted = startNode.apply(crashedId);
+            BinlogStore restartedStore = stores.get(crashedId);
+            proposeOne.call();
+            Awaitility.await("the restarted follower holds what the leader committed").atMost(Duration.ofSeconds(30))
+                    .until(() -> restartedStore.lastFile().map(f -> f.endPosition() == position[0]).orElse(false));
+            assertThat(restarted.lastApplied()).isEqualTo(leader.commitIndex());
+        } finally {
+            nodes.values().forEach(RaftNode::close);
+            stores.values().forEach(BinlogStore::close);
         }
     }
 
