@@ -218,7 +218,7 @@ public class KingbusNode {
     private Optional<BinlogSyncer.ResumePoint> committedEnd() {
         Optional<BinlogFile> last = store.lastFile();
         String gtidPosition = store.gtidState().perDomain().toString();
-        return last.map(f -> new BinlogSyncer.ResumePoint(f.name(), f.endPosition(), gtidPosition));
+        return last.map(f -> new BinlogSyncer.ResumePoint(f.name(), f.endPosition(), gtidPosition, f.rotated()));
     }
 
     /**

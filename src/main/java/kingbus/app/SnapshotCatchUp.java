@@ -110,7 +110,7 @@ final class SnapshotCatchUp implements SnapshotFetcher {
 
     private Optional<BinlogSyncer.ResumePoint> localEnd() {
         return store.lastFile().map(f -> new BinlogSyncer.ResumePoint(f.name(), f.endPosition(),
-                store.gtidState().perDomain().toString()));
+                store.gtidState().perDomain().toString(), f.rotated()));
     }
 
     private CompletableFuture<Boolean> appendLocally(byte[] entry) {

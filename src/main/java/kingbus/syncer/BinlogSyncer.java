@@ -77,14 +77,28 @@ public final class BinlogSyncer implements AutoCloseable {
     private static final int MAX_QUEUED_BYTES = 32 << 20;
 
     /**
+     * A file whose end a MariaDB master skipped when it resumed our GTID position in the next file (the position is
+     * that file's GTID_LIST, so the master starts there): the next session reads it by file and position, which
+     * gives its ROTATE event, and goes on from there.
+     */
+    private volatile String tailByPosition;
+
+    /**
      * Where the committed binlog ends: the syncer continues from here.
      *
      * @param file the newest file held
      * @param position its end
      * @param gtidPosition the committed GTID position, one GTID per domain ({@code 0-1-42,1-2-7}), or
      *     empty when no transaction is held yet
+     * @param fileEnded true when the file ends with the master's ROTATE event: nothing more comes in it
      */
-    public record ResumePoint(String file, long position, String gtidPosition) {}
+    public record ResumePoint(String file, long position, String gtidPosition, boolean fileEnded) {
+
+        /** A resume point in a file that may go on. */
+        public ResumePoint(String file, long position, String gtidPosition) {
+            this(file, position, gtidPosition, false);
+        }
+    }
 
     /** Proposes a Raft entry; the future is true when committed (appended or duplicate), false when rejected. */
     @FunctionalInterface
@@ -445,11 +459,17 @@ public final class BinlogSyncer implements AutoCloseable {
         private final ExecutorService ackSender = Executors.newSingleThreadExecutor(threads);
 
         private final String gtidPosition;
+        /** True when this session asks by file and position ({@code COM_BINLOG_DUMP}), false in GTID mode. */
+        private final boolean byPosition;
+        /** True once {@link #file} has ended (its ROTATE or STOP event is held): the next file may start. */
+        private boolean fileEnded;
 
         Session(ResumePoint start) {
             this.file = start.file();
             this.expectedPosition = start.position();
             this.gtidPosition = start.gtidPosition();
+            this.fileEnded = start.fileEnded();
+            this.byPosition = gtidPosition.isEmpty() || start.file().equals(tailByPosition);
         }
 
         /** TLS over the connector's socket, trusting only the configured CA (and checking the host for VERIFY_IDENTITY). */
@@ -489,8 +509,9 @@ public final class BinlogSyncer implements AutoCloseable {
                     c.setSSLMode(SSLMode.valueOf(tls.mode()));
                 }
             }
-            if (gtidPosition.isEmpty()) {
-                // Nothing held yet: the master's first file from position 4, so every file is held whole.
+            if (byPosition) {
+                // Nothing held yet: the master's first file from position 4, so every file is held whole. Or the
+                // rest of a file the master skipped in GTID mode (tailByPosition).
                 c.setBinlogFilename(file);
                 c.setBinlogPosition(expectedPosition);
             } else {
@@ -605,8 +626,16 @@ public final class BinlogSyncer implements AutoCloseable {
                     // a matching CRC32 trailer tells whether it has one.
                     String next = LogEvent.rotateFile(e, checksums || EventChecksum.matches(e));
                     if (!next.equals(file)) {
+                        if (!byPosition && !fileEnded && next.compareTo(file) > 0) {
+                            tailByPosition = file;
+                            throw new IllegalStateException("The master resumed GTID position '" + gtidPosition
+                                    + "' in " + next + ", past the end of " + file + " (held up to " + expectedPosition
+                                    + "): reading the rest of " + file + " by file and position");
+                        }
                         file = next;
                         expectedPosition = LogEvent.rotatePosition(e);
+                        fileEnded = false;
+                        tailByPosition = null;
                     }
                     if (state != State.STREAMING) {
                         state = State.STREAMING;
@@ -636,6 +665,9 @@ public final class BinlogSyncer implements AutoCloseable {
             grouper.add(file, start, e, checksums);
             expectedPosition = end;
             streamedSomething = true;
+            if (type == LogEvent.ROTATE_EVENT || type == LogEvent.STOP_EVENT) {
+                fileEnded = true;
+            }
         }
 
         private void enqueue(Object item) {

@@ -283,7 +283,8 @@ public final class MariaDb implements AutoCloseable {
         return new ArrayList<>(binaryLogSizes().keySet());
     }
 
-    private Map<String, Long> binaryLogSizes() {
+    /** The binlog files the server has, oldest first, with their sizes (SHOW BINARY LOGS). */
+    public Map<String, Long> binaryLogSizes() {
         try {
             return binaryLogSizes(port, ADMIN_USER, ADMIN_PASSWORD);
         } catch (SQLException e) {
