@@ -84,6 +84,9 @@ final class ServerVariables {
         v.put("gtid_binlog_state", store.gtidState().toString());
         v.put("gtid_current_pos", gtidPos);
         v.put("gtid_domain_id", "0");
+        // Not a MariaDB variable; MySQL's name for what the binlog no longer holds: the first kept file's GTID_LIST.
+        List<BinlogFile> held = store.files();
+        v.put("gtid_purged", held.isEmpty() ? "" : held.get(0).startState().toString());
         v.put("gtid_slave_pos", "");
         v.put("gtid_strict_mode", "ON");
         v.put("hostname", settings.host());

@@ -168,6 +168,7 @@ class MysqlServerTest {
         assertThat(client.query("SELECT @a, @b").rows()).containsExactly(java.util.Arrays.asList(null, "2"));
         assertThat(client.query("SELECT @@GLOBAL.gtid_binlog_pos").value()).isEqualTo("0-1-9");
         assertThat(client.query("SELECT @@gtid_current_pos").value()).isEqualTo("0-1-9");
+        assertThat(client.query("SELECT @@gtid_purged").value()).as("nothing purged").isEmpty();
         // MariaDB shows a boolean as 1/0 to SELECT @@ and as ON/OFF in SHOW VARIABLES.
         assertThat(client.query("SELECT @@global.log_bin").value()).isEqualTo("1");
         assertThat(client.query("SELECT @@binlog_format").value()).isEqualTo("ROW");
@@ -389,6 +390,7 @@ class MysqlServerTest {
         store.appendAll(all.subList(rotate + 1, all.size()));
         startServer(10);
         RawClient client = loggedIn(false);
+        assertThat(client.query("SELECT @@global.gtid_purged").value()).isEqualTo("0-1-7");
         client.query("SET @slave_connect_state='0-1-3'");
         client.dump(4, ANNOTATE, 2, "");
         RawClient.Reply error = RawClient.parseSimple(client.readStreamPacket());
