@@ -82,6 +82,11 @@ public final class BinlogSyncer implements AutoCloseable {
      * gives its ROTATE event, and goes on from there.
      */
     private volatile String tailByPosition;
+    /**
+     * A file whose rest the master could not give by position (it no longer has it, or names its files
+     * differently): GTID mode may then go on past its end, which stays as held.
+     */
+    private volatile String tailUnavailable;
 
     /**
      * Where the committed binlog ends: the syncer continues from here.
@@ -318,6 +323,14 @@ public final class BinlogSyncer implements AutoCloseable {
                 fail("The master " + master() + " refused Kingbus's credentials (user '" + settings.user() + "'): "
                         + e.getMessage());
             } catch (ServerException e) {
+                String tail = tailByPosition;
+                if (session != null && session.byPosition && session.file.equals(tail)) {
+                    LOG.warning("The master " + master() + " cannot give the rest of " + tail + " by position (error "
+                            + e.getErrorCode() + ": " + e.getMessage() + "): going on in GTID mode; " + tail
+                            + " stays as held, without the master's end of it");
+                    tailUnavailable = tail;
+                    tailByPosition = null;
+                }
                 fail("The master " + master() + " answered error " + e.getErrorCode() + ": " + e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -626,7 +639,7 @@ public final class BinlogSyncer implements AutoCloseable {
                     // a matching CRC32 trailer tells whether it has one.
                     String next = LogEvent.rotateFile(e, checksums || EventChecksum.matches(e));
                     if (!next.equals(file)) {
-                        if (!byPosition && !fileEnded && next.compareTo(file) > 0) {
+                        if (!byPosition && !fileEnded && next.compareTo(file) > 0 && !file.equals(tailUnavailable)) {
                             tailByPosition = file;
                             throw new IllegalStateException("The master resumed GTID position '" + gtidPosition
                                     + "' in " + next + ", past the end of " + file + " (held up to " + expectedPosition

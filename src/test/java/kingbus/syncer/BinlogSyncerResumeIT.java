@@ -70,4 +70,38 @@ class BinlogSyncerResumeIT {
         assertThat(proposed.stream().filter(chunk -> chunk.file().equals(nextFile)).findFirst().orElseThrow()
                 .startPosition()).as("the next file, from its start").isEqualTo(4);
     }
+
+    /** A master that no longer has the held file cannot give its end: GTID mode goes on from the next file. */
+    @Test
+    void whenTheMasterNoLongerHasTheHeldFileTheSyncerGoesOnFromTheNextOne() throws Exception {
+        MariaDb master = cleanup.add(MariaDb.start(1));
+        master.execute("CREATE DATABASE resume", "CREATE TABLE resume.t (id INT PRIMARY KEY)",
+                "INSERT INTO resume.t VALUES (1)");
+        String[] end = master.binlogEnd().split(":");
+        String heldGtid = master.gtidBinlogPos();
+        master.execute("FLUSH BINARY LOGS", "INSERT INTO resume.t VALUES (2)");
+        List<String> files = master.binaryLogs();
+        String nextFile = files.get(files.indexOf(end[0]) + 1);
+        master.execute("PURGE BINARY LOGS TO '" + nextFile + "'");
+
+        List<Chunk> proposed = new CopyOnWriteArrayList<>();
+        BinlogSyncer.Proposer proposer = entry -> {
+            proposed.addAll(EntryCodec.chunks(entry, 0, entry.length));
+            return CompletableFuture.completedFuture(true);
+        };
+        BinlogSyncer.Settings settings = new BinlogSyncer.Settings("127.0.0.1", master.port(), MariaDb.REPL_USER,
+                MariaDb.REPL_PASSWORD, 9003, Duration.ofSeconds(1), 1 << 20, 4,
+                Duration.ofMillis(100), Duration.ofSeconds(1));
+        BinlogSyncer.ResumePoint committedEnd =
+                new BinlogSyncer.ResumePoint(end[0], Long.parseLong(end[1]), heldGtid, false);
+        BinlogSyncer syncer = new BinlogSyncer(settings, () -> Optional.of(committedEnd), proposer, Thread::new);
+        cleanup.add(syncer);
+        syncer.start();
+
+        String last = master.gtidBinlogPos();
+        await().atMost(Duration.ofSeconds(30)).until(() -> last.equals(syncer.lastReceivedGtid())
+                && proposed.stream().anyMatch(chunk -> chunk.file().equals(nextFile)));
+        assertThat(proposed.get(0).file()).isEqualTo(nextFile);
+        assertThat(proposed.get(0).startPosition()).isEqualTo(4);
+    }
 }
