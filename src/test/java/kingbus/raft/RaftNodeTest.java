@@ -125,49 +125,23 @@ class RaftNodeTest {
      */
     @Test
     void aFollowerWhoseLastEntryWasCutShortByACrashCatchesUpAfterItsRestart() throws Exception {
-        List<RaftNode.Member> members = List.of(
-                RaftNode.Member.parse("a@127.0.0.1:" + kingbus.testing.Ports.free()),
-                RaftNode.Member.parse("b@127.0.0.1:" + kingbus.testing.Ports.free()),
-                RaftNode.Member.parse("c@127.0.0.1:" + kingbus.testing.Ports.free()));
-        java.util.Map<String, BinlogStore> stores = new java.util.HashMap<>();
-        java.util.Map<String, RaftNode> nodes = new java.util.HashMap<>();
-        java.util.function.Function<String, RaftNode> startNode = id -> {
-            try {
-                BinlogStore store = BinlogStore.open(dir.resolve(id).resolve("store"));
-                stores.put(id, store);
-                RaftNode node = new RaftNode(new RaftNode.Settings(id, members, dir.resolve(id).resolve("raft"),
-                        1L << 30), store);
-                nodes.put(id, node);
-                node.start();
-                return node;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        };
         int eventSize = 60 << 10; // more than the file log's 4 KiB write-ahead: the file ends where the entry does
         long[] position = {4};
-        try {
-            members.forEach(m -> startNode.apply(m.id()));
-            Awaitility.await().atMost(Duration.ofSeconds(30))
-                    .until(() -> nodes.values().stream().anyMatch(RaftNode::isLeader));
-            RaftNode leader = nodes.values().stream().filter(RaftNode::isLeader).findFirst().orElseThrow();
+        try (Trio trio = new Trio(BoundedResendRaft.DEFAULT_MAX_RESEND_BYTES)) {
+            java.util.Map<String, BinlogStore> stores = trio.stores;
+            java.util.Map<String, RaftNode> nodes = trio.nodes;
+            RaftNode leader = trio.startAll();
             java.util.concurrent.Callable<Void> proposeOne = () -> {
-                byte[] event = fillerEvent(position[0], eventSize);
-                byte[] entry = new EntryCodec.BinlogEntryBuilder()
-                        .add("mysql-bin.000001", position[0], event, 0, event.length).build();
-                assertThat(leader.propose(entry).get(20, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
-                position[0] += event.length;
+                position[0] = trio.proposeFiller(leader, position[0], eventSize);
                 return null;
             };
             for (int i = 0; i < 5; i++) {
                 proposeOne.call();
             }
-            String crashedId = members.stream().map(RaftNode.Member::id)
-                    .filter(id -> nodes.get(id) != leader).findFirst().orElseThrow();
+            String crashedId = trio.followerOf(leader);
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> stores.get(crashedId).lastFile()
                     .map(f -> f.endPosition() == position[0]).orElse(false));
-            nodes.remove(crashedId).close();
-            stores.remove(crashedId).close();
+            trio.stop(crashedId);
 
             // As a crash leaves it: one more entry at the end of its log, its data cut short.
             Path logDir = dir.resolve(crashedId).resolve("raft").resolve(crashedId + ".log");
@@ -188,15 +162,12 @@ class RaftNodeTest {
             for (int i = 0; i < 5; i++) {
                 proposeOne.call();
             }
-            RaftNode restarted = startNode.apply(crashedId);
+            RaftNode restarted = trio.start(crashedId);
             BinlogStore restartedStore = stores.get(crashedId);
             proposeOne.call();
             Awaitility.await("the restarted follower holds what the leader committed").atMost(Duration.ofSeconds(30))
                     .until(() -> restartedStore.lastFile().map(f -> f.endPosition() == position[0]).orElse(false));
             assertThat(restarted.lastApplied()).isEqualTo(leader.commitIndex());
-        } finally {
-            nodes.values().forEach(RaftNode::close);
-            stores.values().forEach(BinlogStore::close);
         }
     }
 
@@ -263,48 +234,22 @@ class RaftNodeTest {
     void aFollowerCatchesUpInBoundedBatchesWhileTheLeaderKeepsProposing() throws Exception {
         int cap = 256 << 10;
         int eventSize = 60 << 10;
-        List<RaftNode.Member> members = List.of(
-                RaftNode.Member.parse("a@127.0.0.1:" + kingbus.testing.Ports.free()),
-                RaftNode.Member.parse("b@127.0.0.1:" + kingbus.testing.Ports.free()),
-                RaftNode.Member.parse("c@127.0.0.1:" + kingbus.testing.Ports.free()));
-        java.util.Map<String, BinlogStore> stores = new java.util.HashMap<>();
-        java.util.Map<String, RaftNode> nodes = new java.util.HashMap<>();
-        java.util.function.Function<String, RaftNode> startNode = id -> {
-            try {
-                BinlogStore store = BinlogStore.open(dir.resolve(id).resolve("store"));
-                stores.put(id, store);
-                RaftNode node = new RaftNode(new RaftNode.Settings(id, members, dir.resolve(id).resolve("raft"),
-                        1L << 30, cap), store);
-                nodes.put(id, node);
-                node.start();
-                return node;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        };
-        try {
-            members.forEach(m -> startNode.apply(m.id()));
-            Awaitility.await().atMost(Duration.ofSeconds(30))
-                    .until(() -> nodes.values().stream().anyMatch(RaftNode::isLeader));
-            RaftNode leader = nodes.values().stream().filter(RaftNode::isLeader).findFirst().orElseThrow();
-            String stoppedId = members.stream().map(RaftNode.Member::id)
-                    .filter(id -> nodes.get(id) != leader).findFirst().orElseThrow();
-            nodes.remove(stoppedId).close();
-            stores.remove(stoppedId).close();
+        try (Trio trio = new Trio(cap)) {
+            java.util.Map<String, BinlogStore> stores = trio.stores;
+            java.util.Map<String, RaftNode> nodes = trio.nodes;
+            RaftNode leader = trio.startAll();
+            String stoppedId = trio.followerOf(leader);
+            trio.stop(stoppedId);
 
             long[] position = {4};
             java.util.concurrent.Callable<Void> proposeOne = () -> {
-                byte[] event = fillerEvent(position[0], eventSize);
-                byte[] entry = new EntryCodec.BinlogEntryBuilder()
-                        .add("mysql-bin.000001", position[0], event, 0, event.length).build();
-                assertThat(leader.propose(entry).get(20, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
-                position[0] += event.length;
+                position[0] = trio.proposeFiller(leader, position[0], eventSize);
                 return null;
             };
             for (int i = 0; i < 200; i++) {
                 proposeOne.call();
             }
-            RaftNode restarted = startNode.apply(stoppedId);
+            RaftNode restarted = trio.start(stoppedId);
             BinlogStore restartedStore = stores.get(stoppedId);
             BinlogStore leaderStore = stores.entrySet().stream()
                     .filter(e -> nodes.get(e.getKey()) == leader).findFirst().orElseThrow().getValue();
@@ -327,7 +272,64 @@ class RaftNodeTest {
                     .as("largest catch-up batch")
                     .isPositive()
                     .isLessThanOrEqualTo(cap);
-        } finally {
+        }
+    }
+
+    /** Members a, b and c, each with its own store and log under {@link #dir}, started and stopped one by one. */
+    private final class Trio implements AutoCloseable {
+        final List<RaftNode.Member> members = List.of(
+                RaftNode.Member.parse("a@127.0.0.1:" + kingbus.testing.Ports.free()),
+                RaftNode.Member.parse("b@127.0.0.1:" + kingbus.testing.Ports.free()),
+                RaftNode.Member.parse("c@127.0.0.1:" + kingbus.testing.Ports.free()));
+        final java.util.Map<String, BinlogStore> stores = new java.util.HashMap<>();
+        final java.util.Map<String, RaftNode> nodes = new java.util.HashMap<>();
+        private final int maxResendBytes;
+
+        Trio(int maxResendBytes) {
+            this.maxResendBytes = maxResendBytes;
+        }
+
+        /** Starts all three and returns the elected leader. */
+        RaftNode startAll() throws Exception {
+            for (RaftNode.Member member : members) {
+                start(member.id());
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> nodes.values().stream().anyMatch(RaftNode::isLeader));
+            return nodes.values().stream().filter(RaftNode::isLeader).findFirst().orElseThrow();
+        }
+
+        RaftNode start(String id) throws Exception {
+            BinlogStore store = BinlogStore.open(dir.resolve(id).resolve("store"));
+            stores.put(id, store);
+            RaftNode node = new RaftNode(new RaftNode.Settings(id, members, dir.resolve(id).resolve("raft"),
+                    1L << 30, maxResendBytes), store);
+            nodes.put(id, node);
+            node.start();
+            return node;
+        }
+
+        void stop(String id) {
+            nodes.remove(id).close();
+            stores.remove(id).close();
+        }
+
+        /** Proposes one filler event of {@code size} bytes at {@code position}; returns where it ends. */
+        long proposeFiller(RaftNode leader, long position, int size) throws Exception {
+            byte[] event = fillerEvent(position, size);
+            byte[] entry = new EntryCodec.BinlogEntryBuilder()
+                    .add("mysql-bin.000001", position, event, 0, event.length).build();
+            assertThat(leader.propose(entry).get(20, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
+            return position + event.length;
+        }
+
+        String followerOf(RaftNode leader) {
+            return members.stream().map(RaftNode.Member::id).filter(id -> nodes.get(id) != leader).findFirst()
+                    .orElseThrow();
+        }
+
+        @Override
+        public void close() {
             nodes.values().forEach(RaftNode::close);
             stores.values().forEach(BinlogStore::close);
         }

@@ -33,9 +33,7 @@ class BinlogSyncerResumeIT {
 
     @Test
     void aFileHeldUpToItsLastTransactionGetsItsRotateEventBeforeTheNextFile() throws Exception {
-        MariaDb master = cleanup.add(MariaDb.start(1));
-        master.execute("CREATE DATABASE resume", "CREATE TABLE resume.t (id INT PRIMARY KEY)",
-                "INSERT INTO resume.t VALUES (1)");
+        MariaDb master = masterWithOneRow();
         String[] end = master.binlogEnd().split(":");
         String heldFile = end[0];
         long heldEnd = Long.parseLong(end[1]);
@@ -44,19 +42,10 @@ class BinlogSyncerResumeIT {
         List<String> files = master.binaryLogs();
         String nextFile = files.get(files.indexOf(heldFile) + 1);
 
-        List<Chunk> proposed = new CopyOnWriteArrayList<>();
-        BinlogSyncer.Proposer proposer = entry -> {
-            proposed.addAll(EntryCodec.chunks(entry, 0, entry.length));
-            return CompletableFuture.completedFuture(true);
-        };
-        BinlogSyncer.Settings settings = new BinlogSyncer.Settings("127.0.0.1", master.port(), MariaDb.REPL_USER,
-                MariaDb.REPL_PASSWORD, 9002, Duration.ofSeconds(1), 1 << 20, 4,
-                Duration.ofMillis(100), Duration.ofSeconds(1));
         // The committed end as a store gives it after that last transaction: its ROTATE not held.
-        BinlogSyncer.ResumePoint committedEnd = new BinlogSyncer.ResumePoint(heldFile, heldEnd, heldGtid, false);
-        BinlogSyncer syncer = new BinlogSyncer(settings, () -> Optional.of(committedEnd), proposer, Thread::new);
-        cleanup.add(syncer);
-        syncer.start();
+        List<Chunk> proposed = new CopyOnWriteArrayList<>();
+        BinlogSyncer syncer = startSyncer(master, new BinlogSyncer.ResumePoint(heldFile, heldEnd, heldGtid, false),
+                proposed);
 
         String last = master.gtidBinlogPos();
         await().atMost(Duration.ofSeconds(30)).until(() -> last.equals(syncer.lastReceivedGtid())
@@ -71,12 +60,32 @@ class BinlogSyncerResumeIT {
                 .startPosition()).as("the next file, from its start").isEqualTo(4);
     }
 
-    /** A master that no longer has the held file cannot give its end: GTID mode goes on from the next file. */
-    @Test
-    void whenTheMasterNoLongerHasTheHeldFileTheSyncerGoesOnFromTheNextOne() throws Exception {
+    private MariaDb masterWithOneRow() {
         MariaDb master = cleanup.add(MariaDb.start(1));
         master.execute("CREATE DATABASE resume", "CREATE TABLE resume.t (id INT PRIMARY KEY)",
                 "INSERT INTO resume.t VALUES (1)");
+        return master;
+    }
+
+    /** A syncer that always resumes at {@code committedEnd} and collects the chunks it proposes (all committed). */
+    private BinlogSyncer startSyncer(MariaDb master, BinlogSyncer.ResumePoint committedEnd, List<Chunk> proposed) {
+        BinlogSyncer.Proposer proposer = entry -> {
+            proposed.addAll(EntryCodec.chunks(entry, 0, entry.length));
+            return CompletableFuture.completedFuture(true);
+        };
+        BinlogSyncer.Settings settings = new BinlogSyncer.Settings("127.0.0.1", master.port(), MariaDb.REPL_USER,
+                MariaDb.REPL_PASSWORD, 9002, Duration.ofSeconds(1), 1 << 20, 4,
+                Duration.ofMillis(100), Duration.ofSeconds(1));
+        BinlogSyncer syncer = new BinlogSyncer(settings, () -> Optional.of(committedEnd), proposer, Thread::new);
+        cleanup.add(syncer);
+        syncer.start();
+        return syncer;
+    }
+
+    /** A master that no longer has the held file cannot give its end: GTID mode goes on from the next file. */
+    @Test
+    void whenTheMasterNoLongerHasTheHeldFileTheSyncerGoesOnFromTheNextOne() throws Exception {
+        MariaDb master = masterWithOneRow();
         String[] end = master.binlogEnd().split(":");
         String heldGtid = master.gtidBinlogPos();
         master.execute("FLUSH BINARY LOGS", "INSERT INTO resume.t VALUES (2)");
@@ -85,18 +94,8 @@ class BinlogSyncerResumeIT {
         master.execute("PURGE BINARY LOGS TO '" + nextFile + "'");
 
         List<Chunk> proposed = new CopyOnWriteArrayList<>();
-        BinlogSyncer.Proposer proposer = entry -> {
-            proposed.addAll(EntryCodec.chunks(entry, 0, entry.length));
-            return CompletableFuture.completedFuture(true);
-        };
-        BinlogSyncer.Settings settings = new BinlogSyncer.Settings("127.0.0.1", master.port(), MariaDb.REPL_USER,
-                MariaDb.REPL_PASSWORD, 9003, Duration.ofSeconds(1), 1 << 20, 4,
-                Duration.ofMillis(100), Duration.ofSeconds(1));
-        BinlogSyncer.ResumePoint committedEnd =
-                new BinlogSyncer.ResumePoint(end[0], Long.parseLong(end[1]), heldGtid, false);
-        BinlogSyncer syncer = new BinlogSyncer(settings, () -> Optional.of(committedEnd), proposer, Thread::new);
-        cleanup.add(syncer);
-        syncer.start();
+        BinlogSyncer syncer = startSyncer(master,
+                new BinlogSyncer.ResumePoint(end[0], Long.parseLong(end[1]), heldGtid, false), proposed);
 
         String last = master.gtidBinlogPos();
         await().atMost(Duration.ofSeconds(30)).until(() -> last.equals(syncer.lastReceivedGtid())
