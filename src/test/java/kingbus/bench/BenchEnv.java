@@ -32,11 +32,12 @@ final class BenchEnv {
         Matcher version = Pattern.compile("Ver (\\S+)").matcher(mariadb);
         String commit = Processes.runToEnd(null, List.of("git", "rev-parse", "--short", "HEAD"), 10).output().strip();
         String load = read(Path.of("/proc/loadavg")).map(s -> s.split(" ")[0]).orElse("?");
-        String nodeOptions = String.join(" ", KingbusProcess.shippedJvmOptions()) + " "
-                + System.getProperty("kingbus.test.jvm-args", "");
+        List<String> nodeOptions = new java.util.ArrayList<>(KingbusProcess.shippedJvmOptions());
+        nodeOptions.addAll(KingbusProcess.extraJvmOptions());
         return String.format("%d cores, Java %s (%s), node JVM options %s, mariadbd %s, %s %s on %s, load %s at start,"
                 + " Kingbus %s", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-                System.getProperty("java.vm.name"), nodeOptions.strip(), version.find() ? version.group(1) : mariadb,
+                System.getProperty("java.vm.name"), String.join(" ", nodeOptions),
+                version.find() ? version.group(1) : mariadb,
                 System.getProperty("java.io.tmpdir"), disk.length > 1 ? disk[1] : "?", disk[0], load, commit);
     }
 

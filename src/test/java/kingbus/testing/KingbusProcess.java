@@ -189,11 +189,14 @@ public final class KingbusProcess implements AutoCloseable {
     private List<String> jvmOptions() {
         List<String> options = new java.util.ArrayList<>(shippedJvmOptions());
         options.add("-Xmx" + maxHeap);
-        String extra = System.getProperty("kingbus.test.jvm-args", "").strip();
-        if (!extra.isEmpty()) {
-            options.addAll(List.of(extra.split("\\s+")));
-        }
+        options.addAll(extraJvmOptions());
         return options;
+    }
+
+    /** The options of system property {@code kingbus.test.jvm-args} (bench/lib.sh's BENCH_JVM_ARGS), or none. */
+    public static List<String> extraJvmOptions() {
+        String extra = System.getProperty("kingbus.test.jvm-args", "").strip();
+        return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
     }
 
     /** The option lines of bin/kingbus.jvm-options (comments and blank lines left out). */
