@@ -27,11 +27,8 @@ class BinlogStateMachineTest {
     private final List<byte[]> events = FixtureEvents.fileEvents("gtid-mode.txt");
 
     private byte[] entry(int from, int to) {
-        long position = 4;
-        for (int i = 0; i < from; i++) {
-            position += events.get(i).length;
-        }
-        return EntryCodec.binlog(List.of(new Chunk(FILE, position, FixtureEvents.concat(events, from, to))));
+        return EntryCodec.binlog(List.of(new Chunk(FILE, FixtureEvents.position(events, from),
+                FixtureEvents.concat(events, from, to))));
     }
 
     private static AppendResult apply(BinlogStateMachine machine, byte[] entry) {

@@ -34,11 +34,7 @@ class BinlogStoreTest {
     }
 
     private long position(int index) {
-        long position = 4;
-        for (int i = 0; i < index; i++) {
-            position += events.get(i).length;
-        }
-        return position;
+        return FixtureEvents.position(events, index);
     }
 
     private Chunk chunk(int from, int to) {

@@ -63,6 +63,15 @@ public final class FixtureEvents {
         }
     }
 
+    /** Where event {@code index} of a whole file's {@code events} starts: after the 4-byte header and those before it. */
+    public static long position(List<byte[]> events, int index) {
+        long position = 4;
+        for (int i = 0; i < index; i++) {
+            position += events.get(i).length;
+        }
+        return position;
+    }
+
     public static byte[] concat(List<byte[]> events, int from, int to) {
         int size = 0;
         for (int i = from; i < to; i++) {
