@@ -337,20 +337,17 @@ public class BoundedResendRaft extends RAFT {
     /**
      * A kill -9 while an entry is written can leave its header whole and its data cut short. JGroups-raft's file log
      * (1.1.4) then counts the entry as appended but cannot read it, and RAFT fails to commit it again and again: the
-     * node never applies anything after it. Such an entry is past the commit index (an entry is written in full
-     * before it is acknowledged, and so before anything commits it), so it and what follows are removed here, before
-     * anything is applied; the leader sends them again.
+     * node never applies anything after it. Only the last entry can be so: reading the file at start stops at the
+     * first header that is not whole, and a cut-short entry ends the file. It is past the commit index (an entry is
+     * written in full before it is acknowledged, and so before anything commits it), so it is removed here, before
+     * anything is applied; the leader sends it again.
      */
     private void dropTornTail() {
-        for (long i = commit_index + 1; i <= last_appended; i++) {
-            if (log_impl.get(i) == null) {
-                long torn = i;
-                long last = last_appended;
-                LOG.warning(() -> "Raft log: entry " + torn + " of " + last + " cannot be read (cut short by a crash"
-                        + " while it was written); removing it and any after it, which the leader sends again");
-                deleteAllLogEntriesStartingFrom(torn);
-                return;
-            }
+        long last = last_appended;
+        if (last > commit_index && log_impl.get(last) == null) {
+            LOG.warning(() -> "Raft log: its last entry, " + last + ", cannot be read (cut short by a crash while it"
+                    + " was written); removing it, the leader sends it again");
+            deleteAllLogEntriesStartingFrom(last);
         }
     }
 
