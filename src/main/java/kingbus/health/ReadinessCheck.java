@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import kingbus.app.KingbusNode;
 import kingbus.raft.RaftNode;
 import kingbus.syncer.BinlogSyncer;
@@ -44,7 +45,8 @@ public class ReadinessCheck implements HealthCheck {
             reasons.add("the binlog store is not open");
         }
         node.store().flatMap(s -> s.writeBlocked()).ifPresent(reasons::add);
-        node.outOfGroup().ifPresent(reasons::add);
+        Optional<String> outOfGroup = node.outOfGroup();
+        outOfGroup.ifPresent(reasons::add);
         RaftNode raft = node.raft().orElse(null);
         if (raft != null) {
             response.withData("raft.leader", String.valueOf(raft.leaderId()));
@@ -54,7 +56,7 @@ public class ReadinessCheck implements HealthCheck {
             response.withData("raft.appliedIndex", raft.lastApplied());
             long lagMillis = raft.applyLagMillis();
             response.withData("raft.applyLagMillis", lagMillis);
-            if (node.outOfGroup().isPresent()) {
+            if (outOfGroup.isPresent()) {
                 response.withData("raft.role", "out of the group");
             } else if (!raft.hasLeader()) {
                 reasons.add("no Raft leader is known");
