@@ -17,13 +17,14 @@ import java.util.zip.CRC32C;
  * {@code kingbus.raft.max-log-bytes}, 16 GiB by default, every entry read and offered to the store again); with this
  * mark a start replays only the entries after it.
  *
- * <p>Written after each apply, without fsync: the store's own write is durable by then, so whatever of this file
- * reaches the disk never claims more than the store holds. A torn or missing record (its CRC-32C) means a full
+ * <p>Written after each store sync ({@link BoundedResendRaft}), with the newest entry applied before the sync began,
+ * without fsync of its own: the store's writes are durable by then, so whatever of this file reaches the disk never
+ * claims more than the store holds. A torn or missing record (its CRC-32C) means a full
  * replay, as without the file. Record: int magic | long index | short name length | name (UTF-8) | long position |
  * int CRC-32C of what precedes it.
  *
- * <p>Thread-safety: {@link #record} is called from RAFT's single applying thread, {@link #read} before RAFT starts;
- * not for concurrent use.
+ * <p>Thread-safety: not for concurrent use; {@link BoundedResendRaft} reads it before RAFT starts and records under
+ * its own lock.
  */
 final class AppliedIndex implements AutoCloseable {
 

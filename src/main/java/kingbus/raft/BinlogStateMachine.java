@@ -22,7 +22,7 @@ import org.jgroups.raft.StateMachine;
  * entry was a duplicate or was rejected.
  *
  * <h2>Snapshots</h2>
- * The store is the state, and it is already durable; a snapshot is only a marker: the newest file
+ * The store is the state, made durable before a snapshot is taken; a snapshot is only a marker: the newest file
  * and its end position, the first file kept, and where the writer's MySQL listener is. Reading a
  * snapshot checks that the local store holds at least that much; a store that is behind (a member
  * that was down past the Raft log's truncation point) is brought up to it by a {@link
@@ -104,9 +104,13 @@ public final class BinlogStateMachine implements StateMachine {
         return serializeResponse ? new byte[] {(byte) result.ordinal()} : null;
     }
 
-    /** Writes: utf newest file | long its end | utf first file | utf writer's MySQL host:port. */
+    /**
+     * Writes: utf newest file | long its end | utf first file | utf writer's MySQL host:port. Syncs the store first:
+     * RAFT truncates its log after this, and the store must then hold every entry applied durably.
+     */
     @Override
     public void writeContentTo(DataOutput out) throws Exception {
+        store.sync();
         BinlogFile last = store.lastFile().orElse(null);
         out.writeUTF(last == null ? "" : last.name());
         out.writeLong(last == null ? 0 : last.endPosition());
@@ -154,10 +158,16 @@ public final class BinlogStateMachine implements StateMachine {
             if (!holds(file, end)) {
                 throw new IllegalStateException("Fetching from " + source + " ended before " + file + ":" + end);
             }
+            store.sync(); // RAFT replaces its log by the snapshot next: the fetched files must be durable first
         }
         if (!first.isEmpty() && store.file(first).isPresent()) {
             store.purgeTo(first); // the purges the snapshot stands for; nothing when already there
         }
+    }
+
+    /** Makes every append so far durable ({@link BinlogStore#sync()}). */
+    void syncStore() {
+        store.sync();
     }
 
     /** Set while RAFT restores this node's own snapshot at start: a store behind it is not fetched then. */

@@ -7,8 +7,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import kingbus.store.BinlogFile;
+import kingbus.store.BinlogUnavailableException;
 import org.jgroups.Address;
 import org.jgroups.Message;
 import org.jgroups.ObjectMessage;
@@ -45,9 +48,12 @@ import org.jgroups.util.ByteArrayDataInputStream;
  * sends each follower that holds entries it does not know are committed, and was not told this
  * index yet, the same commit-only message {@code RAFT} sends when idle.
  *
- * <p>A start replays only the entries the store lacks. {@code RAFT} replays its whole log into the state machine at
- * every start; here the newest entry the store applied is recorded after each apply ({@link AppliedIndex}), and a
- * start replays from the entry after it when the store still holds what it held then.
+ * <p>The Raft log is the write-ahead log of the store. The store's appends are not fsynced one by one: every
+ * {@value #STORE_SYNC_MILLIS} ms (and before a snapshot truncates the log, and at stop) the store is synced
+ * ({@link kingbus.store.BinlogStore#sync()}), and only then is the newest entry applied before that sync recorded
+ * ({@link AppliedIndex}). A start replays from the entry after the recorded one when the store still holds what it
+ * held then; entries the store kept past its last sync are found held and skipped, those it lost are applied again.
+ * {@code RAFT} alone replays its whole log at every start.
  *
  * <p>It keeps {@code RAFT}'s protocol id, so headers and the other Raft protocols
  * ({@code ELECTION}, {@code REDIRECT}, {@link LeaderCommitTracker}) see no difference; every
@@ -83,8 +89,17 @@ public class BoundedResendRaft extends RAFT {
 
     private static final Logger LOG = Logger.getLogger(BoundedResendRaft.class.getName());
 
+    /** How often the store is synced and the newest entry applied before the sync recorded. */
+    static final long STORE_SYNC_MILLIS = 200;
+
     /** Where the newest applied entry is recorded, or null to replay the whole log at start as {@code RAFT} does. */
     private AppliedIndex appliedIndex;
+    /** The newest entry applied while every apply since the start went cleanly, with the store's end after it. */
+    private volatile AppliedIndex.Mark appliedNotSynced;
+    /** The index last written to {@link #appliedIndex}; guarded by {@code this}. */
+    private long recordedIndex;
+    private Future<?> storeSyncs;
+    private boolean storeSyncFailing;
     /** Entries replayed into the state machine at start, and entries skipped because the store held them. */
     private volatile long replayedAtStart;
     private volatile long skippedAtStart;
@@ -351,28 +366,60 @@ public class BoundedResendRaft extends RAFT {
         }
     }
 
-    /** Applies entry {@code index} as {@code RAFT} does, then records it as the newest the store applied. */
+    @Override
+    public void start() throws Exception {
+        super.start();
+        if (state_machine instanceof BinlogStateMachine) {
+            storeSyncs = getTransport().getTimer().scheduleWithFixedDelay(this::syncStore, STORE_SYNC_MILLIS,
+                    STORE_SYNC_MILLIS, TimeUnit.MILLISECONDS, true);
+        }
+    }
+
+    /** Applies entry {@code index} as {@code RAFT} does; the next store sync records it as applied. */
     @Override
     protected void applyCommit(long index, boolean flag) throws Exception {
         super.applyCommit(index, flag);
-        if (state_machine instanceof BinlogStateMachine machine) {
-            recordApplied(index, machine);
+        if (state_machine instanceof BinlogStateMachine machine && machine.appliedCleanly()) {
+            // Not once an apply failed or was refused since this node started (RAFT goes on after one): the
+            // mark then stays where every entry up to it was applied.
+            BinlogFile last = machine.storeEnd().orElse(null);
+            appliedNotSynced = new AppliedIndex.Mark(index, last == null ? "" : last.name(),
+                    last == null ? 0 : last.endPosition());
         }
     }
 
     /**
-     * Records {@code index} as applied, with the store's end, unless an apply failed or was refused since this node
-     * started (RAFT goes on after one; the mark then stays where every entry up to it was applied).
+     * Syncs the store, then records the newest entry applied before the sync began (its appends are durable now).
+     * On the timer's thread, and once more at stop.
      */
-    private void recordApplied(long index, BinlogStateMachine machine) {
-        AppliedIndex applied = appliedIndex;
-        if (applied == null || !machine.appliedCleanly()) {
+    synchronized void syncStore() {
+        if (!(state_machine instanceof BinlogStateMachine machine)) {
             return;
         }
-        BinlogFile last = machine.storeEnd().orElse(null);
+        AppliedIndex.Mark mark = appliedNotSynced; // read before the sync: the store held this when the sync began
         try {
-            applied.record(new AppliedIndex.Mark(index, last == null ? "" : last.name(),
-                    last == null ? 0 : last.endPosition()));
+            machine.syncStore();
+        } catch (BinlogUnavailableException e) {
+            return; // closed: its close synced it
+        } catch (RuntimeException e) {
+            if (!storeSyncFailing) {
+                storeSyncFailing = true;
+                LOG.warning("Cannot sync the binlog store (" + e + "); trying again every " + STORE_SYNC_MILLIS
+                        + " ms. A crash meanwhile costs a longer replay of the Raft log, nothing committed");
+            }
+            return;
+        }
+        if (storeSyncFailing) {
+            storeSyncFailing = false;
+            LOG.info("The binlog store syncs again");
+        }
+        AppliedIndex applied = appliedIndex;
+        if (applied == null || mark == null || mark.index() <= recordedIndex) {
+            return;
+        }
+        try {
+            applied.record(mark);
+            recordedIndex = mark.index();
         } catch (IOException e) {
             appliedIndex = null; // the next start replays the whole log: slower, never wrong
             closeQuietly(applied);
@@ -382,10 +429,17 @@ public class BoundedResendRaft extends RAFT {
 
     @Override
     public void stop() {
+        Future<?> syncs = storeSyncs;
+        if (syncs != null) {
+            syncs.cancel(false);
+        }
         super.stop();
-        AppliedIndex applied = appliedIndex;
-        if (applied != null) {
-            closeQuietly(applied);
+        syncStore();
+        synchronized (this) {
+            AppliedIndex applied = appliedIndex;
+            if (applied != null) {
+                closeQuietly(applied);
+            }
         }
     }
 
