@@ -31,6 +31,7 @@ import java.util.zip.CRC32C;
 import kingbus.gtid.GtidList;
 import kingbus.gtid.MariadbGtid;
 import org.infinispan.Cache;
+import org.infinispan.context.Flag;
 import org.infinispan.configuration.cache.ConfigurationBuilder;
 import org.infinispan.configuration.global.GlobalConfigurationBuilder;
 import org.infinispan.manager.DefaultCacheManager;
@@ -132,6 +133,12 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private final DefaultCacheManager manager;
     private final Cache<Object, byte[]> cache;
     /**
+     * The same cache for writes: a put or remove never loads the value it replaces. A kill -9 can cut the last
+     * record of a data file short, and loading that record (an append after the last sync, written again by
+     * the replay) fails for good; nothing here needs the old value anyway.
+     */
+    private final Cache<Object, byte[]> writes;
+    /**
      * The segments appended or read last, bounded by their bytes, not their number: a segment is one Raft
      * entry's chunk, a whole transaction when that is larger, so a count bound held 8 x 10 MB with 10 MB
      * transactions. Tailing readers find new segments here; Infinispan's own container keeps only two.
@@ -178,6 +185,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         this.dataLocation = dataLocation;
         this.manager = manager;
         this.cache = cache;
+        this.writes = cache.getAdvancedCache().withFlags(Flag.IGNORE_RETURN_VALUES, Flag.SKIP_CACHE_LOAD);
         this.view = view;
         this.durableVersion = view.version;
         this.recent = Caffeine.newBuilder().maximumWeight(RECENT_SEGMENT_BYTES)
@@ -491,10 +499,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             List<byte[]> storedValues = segmentValues.stream().map(this::storedForm).toList();
             boolean written = writeWhenRoom(current, () -> {
                 for (int i = 0; i < segmentKeys.size(); i++) {
-                    cache.put(segmentKeys.get(i), storedValues.get(i));
+                    writes.put(segmentKeys.get(i), storedValues.get(i));
                 }
                 for (FileMeta finished : finishedFiles) {
-                    cache.put(FILE_KEY_PREFIX + finished.ordinal,
+                    writes.put(FILE_KEY_PREFIX + finished.ordinal,
                             withChecksum(kept.get(finished.ordinal - current.firstOrdinal).encode()));
                 }
                 // The state record is written by sync(), once these segments are forced.
@@ -602,7 +610,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             View next = new View(List.of(), current.firstOrdinal + dropped.size(), current.nextSegmentId,
                     GtidList.EMPTY, current.version + 1);
             if (!writeWhenRoom(current, () -> {
-                cache.put(FILE_KEY_PREFIX + newest.ordinal, withChecksum(newest.encode()));
+                writes.put(FILE_KEY_PREFIX + newest.ordinal, withChecksum(newest.encode()));
                 writeStateDurably(next);
             })) {
                 appendLock.unlock();
@@ -632,10 +640,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                         if (closed) {
                             return; // the next start finishes it
                         }
-                        cache.remove(id);
+                        writes.remove(id);
                         recent.invalidate(id);
                     }
-                    cache.remove(FILE_KEY_PREFIX + file.ordinal);
+                    writes.remove(FILE_KEY_PREFIX + file.ordinal);
                 }
                 try {
                     forceDataFiles(); // so a crash leaves no removed segment behind unreferenced
@@ -754,7 +762,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
      * Makes every append made before this call durable: forces the data files written since the last sync, then
      * writes the state record of the view found at the call and forces it too. A crash loses only appends after
      * the last sync (see "Commit and recovery"). Cheap when nothing was appended since. Safe from any thread;
-     * concurrent appends go on meanwhile (only the state record's write takes the append lock).
+     * concurrent appends go on meanwhile: the fsyncs run outside the append lock, which only the state record's
+     * write takes.
      *
      * @throws BinlogUnavailableException when the store is closed
      * @throws UncheckedIOException when a file cannot be forced or the record written (the next sync tries again)
@@ -767,14 +776,22 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 return;
             }
             forceDataFiles(); // every segment and file record of target
-            appendLock.lock();
+            appendLock.lock(); // only to order this record against a purge's: appends wait for no fsync here
             try {
                 if (closed) {
                     throw new BinlogUnavailableException("The binlog store is closed");
                 }
-                if (target.version > durableVersion) { // else a purge wrote a newer one meanwhile
-                    writeStateDurably(target);
+                if (target.version <= durableVersion) {
+                    return; // a purge wrote a newer one meanwhile
                 }
+                writes.put(STATE_KEY, target.encodeState(stateFormat()));
+            } finally {
+                appendLock.unlock();
+            }
+            forceDataFiles();
+            appendLock.lock();
+            try {
+                durableVersion = Math.max(durableVersion, target.version);
             } finally {
                 appendLock.unlock();
             }
@@ -794,7 +811,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
      */
     private void writeStateDurably(View next) {
         forceDataFiles();
-        cache.put(STATE_KEY, next.encodeState(stateFormat()));
+        writes.put(STATE_KEY, next.encodeState(stateFormat()));
         forceDataFiles();
         durableVersion = next.version;
     }

@@ -367,12 +367,14 @@ class BinlogStoreTest {
     }
 
     /**
-     * What a kill -9 leaves: the files as the kernel holds them, copied while the store runs. The appends after
-     * the last sync are invisible there, and applying them again (as the Raft log does) gives every byte back.
+     * What a kill -9 leaves: the files as the kernel holds them, copied while the store runs, the last write cut
+     * short. The appends after the last sync are invisible there, and applying them again (as the Raft log does)
+     * gives every byte back, over the torn record too.
      */
     @Test
     void aCrashLosesOnlyTheAppendsAfterTheLastSyncAndTheyCanBeAppliedAgain() throws Exception {
         Path crashed = dir.resolveSibling(dir.getFileName() + "-crashed");
+        Path crashedAgain = dir.resolveSibling(dir.getFileName() + "-crashed-again");
         String stateAtSync;
         try (BinlogStore store = BinlogStore.open(dir)) {
             store.append(List.of(chunk(0, 3)));
@@ -386,6 +388,7 @@ class BinlogStoreTest {
                     .containsExactlyElementsOf(events.subList(0, 10));
             copyTree(dir, crashed);
         }
+        tearLastRecord(crashed); // the kill came in the middle of the last write
         try (BinlogStore afterCrash = BinlogStore.open(crashed)) {
             assertThat(afterCrash.lastFile().orElseThrow().endPosition()).as("the end at the last sync")
                     .isEqualTo(position(6));
@@ -393,12 +396,33 @@ class BinlogStoreTest {
             assertThat(afterCrash.append(List.of(chunk(3, 6), chunk(6, 8)))).isEqualTo(AppendResult.APPENDED);
             assertThat(afterCrash.append(List.of(chunk(8, 10)))).isEqualTo(AppendResult.APPENDED);
             assertThat(readAll(afterCrash.open(FILE, 4))).containsExactlyElementsOf(events.subList(0, 10));
+            afterCrash.sync();
+            copyTree(crashed, crashedAgain);
+        }
+        try (BinlogStore afterSecondCrash = BinlogStore.open(crashedAgain)) {
+            assertThat(afterSecondCrash.lastFile().orElseThrow().endPosition()).as("synced, over the torn record")
+                    .isEqualTo(position(10));
+            assertThat(readAll(afterSecondCrash.open(FILE, 4))).containsExactlyElementsOf(events.subList(0, 10));
         }
         try (BinlogStore reopened = BinlogStore.open(crashed)) {
             assertThat(reopened.lastFile().orElseThrow().endPosition()).as("a clean close syncs")
                     .isEqualTo(position(10));
             assertThat(reopened.gtidState().toString()).isEqualTo("0-1-3");
             assertThat(readAll(reopened.open(FILE, 4))).containsExactlyElementsOf(events.subList(0, 10));
+        }
+    }
+
+    /** Cuts the newest Infinispan data file under {@code dir} 5 bytes short, inside its last record's value. */
+    private static void tearLastRecord(Path dir) throws IOException {
+        Path newest;
+        try (var walk = Files.walk(dir.resolve("infinispan/data"))) {
+            newest = walk.filter(Files::isRegularFile).filter(f -> f.toFile().length() > 0)
+                    .max(java.util.Comparator.comparingLong((Path f) -> f.toFile().lastModified())
+                            .thenComparing(f -> Integer.parseInt(f.getFileName().toString())))
+                    .orElseThrow();
+        }
+        try (var channel = java.nio.channels.FileChannel.open(newest, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(channel.size() - 5);
         }
     }
 
