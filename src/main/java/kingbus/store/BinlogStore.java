@@ -713,12 +713,12 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     }
 
     /**
-     * Runs {@code writes} (which must be safe to repeat) once there is room on the disk, and again
+     * Runs {@code work} (which must be safe to repeat) once there is room on the disk, and again
      * after every failure, until they succeed or the store closes. Called under the append lock,
      * which a wait releases: returns false, writing nothing, when the store changed from {@code planned}
      * meanwhile (the caller plans again); true once written.
      */
-    private boolean writeWhenRoom(View planned, Runnable writes) {
+    private boolean writeWhenRoom(View planned, Runnable work) {
         boolean logged = false;
         while (true) {
             if (closed) {
@@ -727,7 +727,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             String problem = diskShortage().orElse(null);
             if (problem == null) {
                 try {
-                    writes.run();
+                    work.run();
                     if (writeBlocked != null) {
                         LOG.info("Binlog appends resumed: " + usableBytes() + " bytes usable on " + root);
                         writeBlocked = null;
