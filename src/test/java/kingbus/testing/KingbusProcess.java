@@ -150,8 +150,33 @@ public final class KingbusProcess implements AutoCloseable {
         return this;
     }
 
-    /** Starts the process; returns once Liberty answers /health/started with 200. */
+    /**
+     * Starts the process; returns once Liberty answers /health/started with 200. A node whose HTTP port was taken
+     * when Liberty bound it (CWWKO0221E: Liberty starts anyway, without its HTTP endpoint) is stopped and started
+     * again, up to three times: a restart reuses the node's ports, and on a busy host something else can hold one
+     * for a moment (seen once in FollowerCatchUpIT); that is the host's doing, not Kingbus's.
+     */
     public KingbusProcess start() {
+        for (int attempt = 1; ; attempt++) {
+            long consoleFrom = dir.resolve("console.log").toFile().length();
+            launch();
+            try {
+                awaitHealth("/health/started", 200, Duration.ofSeconds(120), () -> httpPortTaken(consoleFrom));
+                return this;
+            } catch (HttpPortTaken e) {
+                if (attempt == 3) {
+                    throw new IllegalStateException("HTTP port " + httpPort + " was taken at each of 3 starts:\n"
+                            + logTail());
+                }
+                System.err.println("KingbusProcess: HTTP port " + httpPort + " was taken (CWWKO0221E) at start "
+                        + attempt + " of " + nodeName() + "; starting it again");
+                stop();
+                sleepQuietly(Duration.ofSeconds(3));
+            }
+        }
+    }
+
+    private void launch() {
         starts++;
         ProcessBuilder builder = installedServer ? installedServerCommand() : runnableJarCommand();
         builder.directory(dir.toFile())
@@ -163,8 +188,37 @@ public final class KingbusProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        awaitHealth("/health/started", 200, Duration.ofSeconds(120));
-        return this;
+    }
+
+    /** True when the console output since {@code from} says Liberty could not bind this node's HTTP port. */
+    private boolean httpPortTaken(long from) {
+        try (java.io.RandomAccessFile console = new java.io.RandomAccessFile(dir.resolve("console.log").toFile(), "r")) {
+            if (console.length() <= from) {
+                return false;
+            }
+            byte[] added = new byte[(int) Math.min(console.length() - from, 1 << 20)];
+            console.seek(from);
+            console.readFully(added);
+            String text = new String(added, java.nio.charset.StandardCharsets.UTF_8);
+            return text.lines().anyMatch(line -> line.contains("CWWKO0221E") && line.contains("port " + httpPort + "."));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Liberty could not bind the node's HTTP port at this start. */
+    private static final class HttpPortTaken extends RuntimeException {
+        HttpPortTaken() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static void sleepQuietly(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private ProcessBuilder runnableJarCommand() {
@@ -242,6 +296,11 @@ public final class KingbusProcess implements AutoCloseable {
     }
 
     private void awaitHealth(String path, int status, Duration timeout) {
+        awaitHealth(path, status, timeout, () -> false);
+    }
+
+    /** As above, failing at once with {@link HttpPortTaken} when {@code portTaken} says so. */
+    private void awaitHealth(String path, int status, Duration timeout, java.util.function.BooleanSupplier portTaken) {
         try {
             Awaitility.await("Kingbus " + path + " = " + status).atMost(timeout).pollInterval(Duration.ofMillis(100))
                     .ignoreExceptionsInstanceOf(UncheckedIOException.class)
@@ -249,7 +308,14 @@ public final class KingbusProcess implements AutoCloseable {
                         if (process != null && !process.isAlive()) {
                             throw new IllegalStateException("Kingbus exited:\n" + logTail());
                         }
-                        return get(path).statusCode() == status;
+                        try {
+                            return get(path).statusCode() == status;
+                        } catch (UncheckedIOException e) {
+                            if (portTaken.getAsBoolean()) {
+                                throw new HttpPortTaken();
+                            }
+                            throw e;
+                        }
                     });
         } catch (ConditionTimeoutException e) {
             throw new IllegalStateException(e.getMessage() + "\nreadiness: " + safeBody("/health/ready") + "\n" + logTail(), e);
