@@ -1,6 +1,7 @@
 package kingbus.store;
 
 import kingbus.testing.FixtureEvents;
+import kingbus.testing.Processes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -386,7 +387,7 @@ class BinlogStoreTest {
             assertThat(store.gtidState().toString()).isNotEqualTo(stateAtSync);
             assertThat(readAll(store.open(FILE, 4))).as("readers see appends before any sync")
                     .containsExactlyElementsOf(events.subList(0, 10));
-            copyTree(dir, crashed);
+            Processes.copyTree(dir, crashed);
         }
         tearLastRecord(crashed); // the kill came in the middle of the last write
         try (BinlogStore afterCrash = BinlogStore.open(crashed)) {
@@ -397,7 +398,7 @@ class BinlogStoreTest {
             assertThat(afterCrash.append(List.of(chunk(8, 10)))).isEqualTo(AppendResult.APPENDED);
             assertThat(readAll(afterCrash.open(FILE, 4))).containsExactlyElementsOf(events.subList(0, 10));
             afterCrash.sync();
-            copyTree(crashed, crashedAgain);
+            Processes.copyTree(crashed, crashedAgain);
         }
         try (BinlogStore afterSecondCrash = BinlogStore.open(crashedAgain)) {
             assertThat(afterSecondCrash.lastFile().orElseThrow().endPosition()).as("synced, over the torn record")
@@ -422,19 +423,6 @@ class BinlogStoreTest {
         }
         try (var channel = java.nio.channels.FileChannel.open(newest, java.nio.file.StandardOpenOption.WRITE)) {
             channel.truncate(channel.size() - 5);
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (var walk = Files.walk(from)) {
-            for (Path source : walk.toList()) {
-                Path target = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target);
-                }
-            }
         }
     }
 

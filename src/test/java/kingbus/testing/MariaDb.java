@@ -59,7 +59,7 @@ public final class MariaDb implements AutoCloseable {
         try {
             Path tpl = template();
             Path dir = Files.createTempDirectory("kingbus-mariadb-" + serverId + "-");
-            copyTree(tpl, dir.resolve("data"));
+            Processes.copyTree(tpl, dir.resolve("data"));
             MariaDb db = new MariaDb(dir, Ports.free(), serverId, List.of(extraArgs));
             db.environment = Map.copyOf(environment);
             db.launch();
@@ -138,19 +138,6 @@ public final class MariaDb implements AutoCloseable {
         template = data;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> Processes.deleteTree(dir)));
         return template;
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (var paths = Files.walk(from)) {
-            for (Path source : (Iterable<Path>) paths::iterator) {
-                Path target = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target);
-                }
-            }
-        }
     }
 
     public int port() {

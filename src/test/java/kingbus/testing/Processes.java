@@ -104,6 +104,20 @@ public final class Processes {
         }
     }
 
+    /** Copies the directory tree {@code from} to {@code to} (created), file by file. */
+    public static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+            }
+        }
+    }
+
     /** The last {@code lines} lines of a log file, for failure messages. */
     public static String tail(Path file, int lines) {
         try {
