@@ -105,7 +105,7 @@ public class KingbusNode {
         List<RaftNode.Member> members = config.raftMemberList().stream().map(RaftNode.Member::parse).toList();
         raft = new RaftNode(new RaftNode.Settings(config.nodeName(), members,
                 config.dataDir().resolve(config.nodeName()).resolve("raft"), config.raftMaxLogBytes(),
-                config.raftMaxResendBytes()), store);
+                config.raftMaxResendBytes()), store).storeSyncMillis(config.storeSyncMillis());
         RaftNode.Member self = members.stream().filter(m -> m.id().equals(config.nodeName())).findFirst().orElseThrow();
         String listenHost = config.mysqlHost();
         String advertised = (listenHost.equals("0.0.0.0") || listenHost.equals("::") ? self.host() : listenHost) + ":"

@@ -61,6 +61,7 @@ public class KingbusConfig {
     private final String storeMinFreeBytes;
     private final String storeCompression;
     private final String storeCompressionLevel;
+    private final String storeSyncMillis;
 
     /** For CDI's client proxy only. */
     protected KingbusConfig() {
@@ -98,6 +99,7 @@ public class KingbusConfig {
         this.retentionAge = null;
         this.retentionCheckSeconds = null;
         this.storeMinFreeBytes = null;
+        this.storeSyncMillis = null;
         this.storeCompression = null;
         this.storeCompressionLevel = null;
     }
@@ -142,6 +144,7 @@ public class KingbusConfig {
         this.storeMinFreeBytes = read(source, "kingbus.store.min-free-bytes", "256M");
         this.storeCompression = read(source, "kingbus.store.compression", "none");
         this.storeCompressionLevel = read(source, "kingbus.store.compression-level", "3");
+        this.storeSyncMillis = read(source, "kingbus.store.sync-millis", "200");
     }
 
     private static String read(Config source, String name, String defaultValue) {
@@ -183,6 +186,7 @@ public class KingbusConfig {
             problems.add("kingbus.store.compression='" + storeCompression + "' must be none or zstd");
         }
         checkRange(problems, "kingbus.store.compression-level", storeCompressionLevel, 1, 22);
+        checkRange(problems, "kingbus.store.sync-millis", storeSyncMillis, 10, 60_000);
         try {
             parseAge(retentionAge);
         } catch (IllegalArgumentException e) {
@@ -425,6 +429,14 @@ public class KingbusConfig {
     /** Drop binlog files the master closed longer ago than this; zero = no age limit. */
     public Duration retentionMaxAge() {
         return parseAge(retentionAge);
+    }
+
+    /**
+     * How often the store's appends since the last sync are forced to disk; a crash makes a node replay at
+     * most this much of its Raft log into the store again.
+     */
+    public long storeSyncMillis() {
+        return Long.parseLong(storeSyncMillis.trim());
     }
 
     /** Appends wait (the node is not ready) while fewer bytes than this are usable on the data dir's disk. */

@@ -49,7 +49,7 @@ import org.jgroups.util.ByteArrayDataInputStream;
  * index yet, the same commit-only message {@code RAFT} sends when idle.
  *
  * <p>The Raft log is the write-ahead log of the store. The store's appends are not fsynced one by one: every
- * {@value #STORE_SYNC_MILLIS} ms (and before a snapshot truncates the log, and at stop) the store is synced
+ * {@link #storeSyncMillis(long)} ms (200 unless set; and before a snapshot truncates the log, and at stop) the store is synced
  * ({@link kingbus.store.BinlogStore#sync()}), and only then is the newest entry applied before that sync recorded
  * ({@link AppliedIndex}). A start replays from the entry after the recorded one when the store still holds what it
  * held then; entries the store kept past its last sync are found held and skipped, those it lost are applied again.
@@ -89,8 +89,11 @@ public class BoundedResendRaft extends RAFT {
 
     private static final Logger LOG = Logger.getLogger(BoundedResendRaft.class.getName());
 
-    /** How often the store is synced and the newest entry applied before the sync recorded. */
-    static final long STORE_SYNC_MILLIS = 200;
+    /** How often the store is synced, and the newest entry applied before the sync recorded, unless set. */
+    public static final long DEFAULT_STORE_SYNC_MILLIS = 200;
+
+    /** How often the store is synced ({@code kingbus.store.sync-millis}). */
+    private long storeSyncMillis = DEFAULT_STORE_SYNC_MILLIS;
 
     /** Where the newest applied entry is recorded, or null to replay the whole log at start as {@code RAFT} does. */
     private AppliedIndex appliedIndex;
@@ -140,6 +143,18 @@ public class BoundedResendRaft extends RAFT {
     /** Entries of the log not replayed at start because the store already held them. */
     public long skippedAtStart() {
         return skippedAtStart;
+    }
+
+    /**
+     * Sets how often the store is synced: the longest a crash can make a node replay from its Raft log, against
+     * fsyncs on the store's files. Call before the channel connects.
+     */
+    public BoundedResendRaft storeSyncMillis(long millis) {
+        if (millis < 1) {
+            throw new IllegalArgumentException("storeSyncMillis must be positive: " + millis);
+        }
+        this.storeSyncMillis = millis;
+        return this;
     }
 
     /** Sets the bound on entry bytes in one resend; call before the channel connects. */
@@ -370,8 +385,8 @@ public class BoundedResendRaft extends RAFT {
     public void start() throws Exception {
         super.start();
         if (state_machine instanceof BinlogStateMachine) {
-            storeSyncs = getTransport().getTimer().scheduleWithFixedDelay(this::syncStore, STORE_SYNC_MILLIS,
-                    STORE_SYNC_MILLIS, TimeUnit.MILLISECONDS, true);
+            storeSyncs = getTransport().getTimer().scheduleWithFixedDelay(this::syncStore, storeSyncMillis,
+                    storeSyncMillis, TimeUnit.MILLISECONDS, true);
         }
     }
 
@@ -404,7 +419,7 @@ public class BoundedResendRaft extends RAFT {
         } catch (RuntimeException e) {
             if (!storeSyncFailing) {
                 storeSyncFailing = true;
-                LOG.warning("Cannot sync the binlog store (" + e + "); trying again every " + STORE_SYNC_MILLIS
+                LOG.warning("Cannot sync the binlog store (" + e + "); trying again every " + storeSyncMillis
                         + " ms. A crash meanwhile costs a longer replay of the Raft log, nothing committed");
             }
             return;

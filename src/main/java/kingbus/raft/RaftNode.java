@@ -97,6 +97,7 @@ public final class RaftNode implements AutoCloseable {
     private SnapshotFetcher snapshotFetcher;
     private String advertisedAddress = "";
     private boolean tcpNoDelay = true;
+    private long storeSyncMillis = BoundedResendRaft.DEFAULT_STORE_SYNC_MILLIS;
 
     public RaftNode(Settings settings, BinlogStore store) {
         this.settings = settings;
@@ -110,6 +111,12 @@ public final class RaftNode implements AutoCloseable {
     public RaftNode snapshotFetcher(SnapshotFetcher fetcher, String advertisedAddress) {
         this.snapshotFetcher = fetcher;
         this.advertisedAddress = advertisedAddress;
+        return this;
+    }
+
+    /** How often the store is synced (see {@link BoundedResendRaft#storeSyncMillis}); call before {@link #start}. */
+    public RaftNode storeSyncMillis(long millis) {
+        this.storeSyncMillis = millis;
         return this;
     }
 
@@ -133,7 +140,7 @@ public final class RaftNode implements AutoCloseable {
         tracker.busyWhen(() -> stateMachine.fetching() || store.writeBlocked().isPresent());
         RaftHandle handle = new RaftHandle(ch, stateMachine).raftId(settings.nodeId());
         RAFT protocol = handle.raft();
-        ((BoundedResendRaft) protocol).maxResendBytes(settings.maxResendBytes())
+        ((BoundedResendRaft) protocol).maxResendBytes(settings.maxResendBytes()).storeSyncMillis(storeSyncMillis)
                 .appliedIndex(settings.logDir().resolve(APPLIED_INDEX_FILE)).commitGuard(tracker);
         tracker.raft(protocol);
         protocol.logUseFsync(true);
