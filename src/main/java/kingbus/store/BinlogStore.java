@@ -114,6 +114,11 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
     static final String CACHE_NAME = "binlog";
     private static final String STATE_KEY = "state";
+    /**
+     * The same state record again, written right after {@link #STATE_KEY}: a kill -9 can cut the record being
+     * written short, and then the other one still holds a whole state (the newer one unless the first was cut).
+     */
+    private static final String STATE_COPY_KEY = "state-copy";
     private static final String FILE_KEY_PREFIX = "file/";
     /** Format 4 is format 3 in a store whose segments may be compressed: a Kingbus that reads only 3 refuses it. */
     private static final int STATE_FORMAT_VERSION = 4;
@@ -229,19 +234,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             manager.defineConfiguration(CACHE_NAME, cacheConfig.build());
             Cache<Object, byte[]> cache = manager.getCache(CACHE_NAME);
             Path dataLocation = dataFilesDirectory(root.resolve("data"));
-            View view;
-            byte[] stored;
-            try {
-                stored = cache.get(STATE_KEY);
-                view = load(cache, stored);
-            } catch (StoreCorruptException e) {
-                throw new StoreCorruptException(damaged(dataLocation, e.getMessage()), e);
-            } catch (StoreFormatException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                throw new StoreCorruptException(damaged(dataLocation, "the state record cannot be read ("
-                        + e + ")"), e);
-            }
+            LoadedState loaded = loadState(cache, dataLocation);
+            View view = loaded.view();
+            byte[] stored = loaded.record();
             Path marker = root.resolve(DAMAGE_MARKER);
             if (Files.exists(marker)) {
                 throw new StoreCorruptException(Files.readString(marker).strip());
@@ -260,6 +255,14 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             store.logDamage = true;
             store.checkedAtOpenFrom = from;
             store.finishInterruptedRemoval();
+            if (loaded.fromCopy()) {
+                store.appendLock.lock();
+                try {
+                    store.writeStateDurably(view); // both records whole again
+                } finally {
+                    store.appendLock.unlock();
+                }
+            }
             LOG.info(() -> "Binlog store opened at " + root + ": " + view.files.size() + " file(s), GTID state '"
                     + view.gtidState + "'; segments from " + from + " of " + view.nextSegmentId + " checked in "
                     + verifyMillis + " ms; opened in " + (System.nanoTime() - began) / 1_000_000 + " ms");
@@ -268,6 +271,46 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             manager.stop();
             throw e;
         }
+    }
+
+    /** A state record read at open ({@code null} when the store is new), the view it describes, and where it was. */
+    private record LoadedState(byte[] record, View view, boolean fromCopy) {
+    }
+
+    /**
+     * Reads the state record, or its copy when the record cannot be read and the copy can (a crash cut the record
+     * short while it was written: the copy holds the state of the sync before).
+     *
+     * @throws StoreCorruptException naming the data directory when neither can be read
+     */
+    private static LoadedState loadState(Cache<Object, byte[]> cache, Path dataLocation) throws IOException {
+        StoreCorruptException damage;
+        try {
+            byte[] stored = cache.get(STATE_KEY);
+            return new LoadedState(stored, load(cache, stored), false);
+        } catch (StoreFormatException e) {
+            throw e;
+        } catch (StoreCorruptException e) {
+            damage = new StoreCorruptException(damaged(dataLocation, e.getMessage()), e);
+        } catch (RuntimeException e) {
+            damage = new StoreCorruptException(damaged(dataLocation, "the state record cannot be read (" + e + ")"), e);
+        }
+        byte[] copy;
+        View view;
+        try {
+            copy = cache.get(STATE_COPY_KEY);
+            view = copy == null ? null : load(cache, copy);
+        } catch (RuntimeException copyFailed) {
+            damage.addSuppressed(copyFailed);
+            throw damage;
+        }
+        if (view == null) {
+            throw damage; // written by a Kingbus before the copy, or the store's very first record was cut
+        }
+        LOG.warning("The binlog store's state record in " + dataLocation + " cannot be read ("
+                + damage.getCause().getMessage() + "), as when a crash cut it short while it was written; using its"
+                + " copy from the sync before. Entries applied since are applied again from the Raft log");
+        return new LoadedState(copy, view, true);
     }
 
     /**
@@ -784,7 +827,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 if (target.version <= durableVersion) {
                     return; // a purge wrote a newer one meanwhile
                 }
-                writes.put(STATE_KEY, target.encodeState(stateFormat()));
+                putState(target.encodeState(stateFormat()));
             } finally {
                 appendLock.unlock();
             }
@@ -811,9 +854,15 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
      */
     private void writeStateDurably(View next) {
         forceDataFiles();
-        writes.put(STATE_KEY, next.encodeState(stateFormat()));
+        putState(next.encodeState(stateFormat()));
         forceDataFiles();
         durableVersion = next.version;
+    }
+
+    /** Writes the state record, then its copy (see {@link #STATE_COPY_KEY}); the caller forces them. */
+    private void putState(byte[] record) {
+        writes.put(STATE_KEY, record);
+        writes.put(STATE_COPY_KEY, record);
     }
 
     /**

@@ -413,16 +413,79 @@ class BinlogStoreTest {
         }
     }
 
+    @Test
+    void aStateRecordCutShortByACrashLeavesItsCopyFromTheSyncBefore() throws Exception {
+        Path crashed = dir.resolveSibling(dir.getFileName() + "-crashed");
+        long beforeSecondSync;
+        long afterSecondSync;
+        Path dataFile;
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            store.append(List.of(chunk(0, 3)));
+            store.sync();
+            store.append(List.of(chunk(3, 6)));
+            dataFile = newestDataFile(dir);
+            beforeSecondSync = Files.size(dataFile);
+            store.sync(); // the state record of position(6), then its copy: the last two records of the file
+            assertThat(newestDataFile(dir)).isEqualTo(dataFile);
+            afterSecondSync = Files.size(dataFile);
+            Processes.copyTree(dir, crashed);
+        }
+        // The two records differ only in their keys, "state" and "state-copy": 5 bytes.
+        long stateRecordLength = (afterSecondSync - beforeSecondSync - 5) / 2;
+        Path crashedFile = crashed.resolve(dir.relativize(dataFile));
+        try (var channel = java.nio.channels.FileChannel.open(crashedFile, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(beforeSecondSync + stateRecordLength - 5); // the kill came inside the state record
+        }
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(BinlogStore.class.getName());
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel() == java.util.logging.Level.WARNING) {
+                    warnings.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
+        try (BinlogStore afterCrash = BinlogStore.open(crashed)) {
+            assertThat(warnings).as("the torn record was read, and its copy used").singleElement()
+                    .asString().contains("state record", "using its copy");
+            assertThat(afterCrash.lastFile().orElseThrow().endPosition()).as("the end at the sync before")
+                    .isEqualTo(position(3));
+            assertThat(afterCrash.append(List.of(chunk(3, 6)))).isEqualTo(AppendResult.APPENDED);
+            assertThat(readAll(afterCrash.open(FILE, 4))).containsExactlyElementsOf(events.subList(0, 6));
+        } finally {
+            log.removeHandler(handler);
+        }
+        try (BinlogStore reopened = BinlogStore.open(crashed)) {
+            assertThat(reopened.lastFile().orElseThrow().endPosition()).isEqualTo(position(6));
+            assertThat(readAll(reopened.open(FILE, 4))).containsExactlyElementsOf(events.subList(0, 6));
+        }
+        assertThat(warnings).as("the close wrote both records whole").hasSize(1);
+    }
+
     /** Cuts the newest Infinispan data file under {@code dir} 5 bytes short, inside its last record's value. */
     private static void tearLastRecord(Path dir) throws IOException {
-        Path newest;
+        try (var channel = java.nio.channels.FileChannel.open(newestDataFile(dir),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(channel.size() - 5);
+        }
+    }
+
+    /** The Infinispan data file under {@code dir} written last. */
+    private static Path newestDataFile(Path dir) throws IOException {
         try (var walk = Files.walk(dir.resolve("infinispan/data"))) {
-            newest = walk.filter(Files::isRegularFile).filter(f -> f.toFile().length() > 0)
+            return walk.filter(Files::isRegularFile).filter(f -> f.toFile().length() > 0)
                     .max(java.util.Comparator.comparingInt(f -> Integer.parseInt(f.getFileName().toString())))
                     .orElseThrow(); // the file store numbers its data files in the order it starts them
-        }
-        try (var channel = java.nio.channels.FileChannel.open(newest, java.nio.file.StandardOpenOption.WRITE)) {
-            channel.truncate(channel.size() - 5);
         }
     }
 
