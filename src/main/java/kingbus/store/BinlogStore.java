@@ -8,6 +8,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -173,6 +174,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     private volatile boolean mayHoldCompressed;
     /** An append waits while fewer bytes than this are usable on the store's disk. */
     private volatile long minFreeBytes;
+    /** The file system the store lives on, once looked up. */
+    private volatile FileStore fileStore;
     /** Why appends are waiting (disk full, failed writes), or null. */
     private volatile String writeBlocked;
     /** Segments from here on were checked by {@link #open}. */
@@ -937,7 +940,13 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
     private long usableBytes() {
         try {
-            return Files.getFileStore(root).getUsableSpace();
+            FileStore disk = fileStore;
+            if (disk == null) {
+                // Resolved once: the JDK reads the whole mount table to find it, which every append paid for.
+                disk = Files.getFileStore(root);
+                fileStore = disk;
+            }
+            return disk.getUsableSpace(); // one statvfs
         } catch (IOException | RuntimeException e) {
             return -1;
         }
