@@ -145,6 +145,11 @@ public class BoundedResendRaft extends RAFT {
         return skippedAtStart;
     }
 
+    /** How often the store is synced, in milliseconds. */
+    public long storeSyncMillis() {
+        return storeSyncMillis;
+    }
+
     /**
      * Sets how often the store is synced: the longest a crash can make a node replay from its Raft log, against
      * fsyncs on the store's files. Call before the channel connects.

@@ -83,8 +83,10 @@ class RaftNodeTest {
         String gtidState;
         long committed;
         try (BinlogStore store = BinlogStore.open(dir.resolve("store"));
-                RaftNode raft = new RaftNode(settings, store)) {
+                RaftNode raft = new RaftNode(settings, store).storeSyncMillis(50)) {
             raft.start();
+            assertThat(raft.protocol().storeSyncMillis()).as("kingbus.store.sync-millis reaches the protocol")
+                    .isEqualTo(50);
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(raft::isLeader);
             long position = 4;
             for (int i = 0; i + 1 < events.size(); i += 2) {
