@@ -175,7 +175,7 @@ public final class RaftNode implements AutoCloseable {
                 <config xmlns="urn:org:jgroups">
                   <TCP bind_addr="%1$s" bind_port="%2$d" port_range="0" tcp_nodelay="%9$s"
                        recv_buf_size="4M" send_buf_size="4M"
-                       bundler.max_size="64K" diag.enabled="false"
+                       bundler.max_size="64K" bundler.use_single_sender_thread="false" diag.enabled="false"
                        thread_pool.min_threads="2" thread_pool.max_threads="32"/>
                   <TCPPING initial_hosts="%3$s" port_range="0" send_cache_on_join="true"/>
                   <MERGE3 min_interval="2000" max_interval="5000"/>

@@ -19,9 +19,15 @@ public final class BinlogTool {
      * asserts that each is the same size and the same bytes; returns the bytes compared.
      */
     public static long assertRawFilesIdentical(MariaDb master, int kingbusPort, List<String> files) {
-        Path fromMaster = downloadRaw(master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, files);
-        Path fromKingbus = downloadRaw(kingbusPort, KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD,
-                files);
+        return assertRawFilesIdentical(master, "127.0.0.1", kingbusPort, files);
+    }
+
+    /** As {@link #assertRawFilesIdentical(MariaDb, int, List)}, with the Kingbus node on {@code kingbusHost}. */
+    public static long assertRawFilesIdentical(MariaDb master, String kingbusHost, int kingbusPort,
+            List<String> files) {
+        Path fromMaster = downloadRaw("127.0.0.1", master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, files);
+        Path fromKingbus = downloadRaw(kingbusHost, kingbusPort, KingbusProcess.REPLICA_USER,
+                KingbusProcess.REPLICA_PASSWORD, files);
         long bytes = 0;
         try {
             for (String file : files) {
@@ -42,10 +48,15 @@ public final class BinlogTool {
 
     /** Downloads {@code files} with {@code --raw} into a new directory and returns it. */
     public static Path downloadRaw(int port, String user, String password, List<String> files) {
+        return downloadRaw("127.0.0.1", port, user, password, files);
+    }
+
+    /** As {@link #downloadRaw(int, String, String, List)}, from {@code host}. */
+    public static Path downloadRaw(String host, int port, String user, String password, List<String> files) {
         try {
             Path out = Files.createTempDirectory("kingbus-raw-");
             List<String> command = new ArrayList<>(List.of("mariadb-binlog", "--no-defaults",
-                    "--read-from-remote-server", "--raw", "--host=127.0.0.1", "--port=" + port, "--user=" + user,
+                    "--read-from-remote-server", "--raw", "--host=" + host, "--port=" + port, "--user=" + user,
                     "--password=" + password, "--result-file=" + out + "/"));
             command.addAll(files);
             Processes.run(out, command, 120);

@@ -39,6 +39,10 @@ public final class KingbusProcess implements AutoCloseable {
     private int starts;
     private String maxHeap = "512m";
     private boolean installedServer;
+    /** Where the node listens (HTTP, MySQL, Raft): loopback unless it runs in a network namespace. */
+    private String host = "127.0.0.1";
+    /** The network namespace the node runs in ({@code ip netns exec}), or null for this host's. */
+    private String namespace;
 
     private KingbusProcess(Path dir, Map<String, String> settings) {
         this.dir = dir;
@@ -94,8 +98,37 @@ public final class KingbusProcess implements AutoCloseable {
         return nodes;
     }
 
+    /**
+     * {@code hosts.size()} nodes n1..nN replicating from {@code master} (listening on {@code masterHost}) as one Raft
+     * group, node i in network namespace {@code namespaces.get(i - 1)} listening on {@code hosts.get(i - 1)} for
+     * everything: HTTP, MySQL and Raft (not started).
+     */
+    public static List<KingbusProcess> clusterInNamespaces(MariaDb master, String masterHost, List<String> hosts,
+            List<String> namespaces) {
+        List<KingbusProcess> nodes = cluster(master, hosts.size(), Map.of("KINGBUS_MASTER_HOST", masterHost));
+        StringBuilder members = new StringBuilder();
+        for (int i = 0; i < nodes.size(); i++) {
+            members.append(i > 0 ? "," : "").append(nodes.get(i).nodeName()).append('@').append(hosts.get(i))
+                    .append(':').append(nodes.get(i).env.get("KINGBUS_RAFT_PORT"));
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            KingbusProcess node = nodes.get(i);
+            node.host = hosts.get(i);
+            node.namespace = namespaces.get(i);
+            node.env.put("KINGBUS_RAFT_MEMBERS", members.toString());
+            node.env.put("KINGBUS_MYSQL_HOST", node.host);
+            node.env.put("HTTP_HOST", node.host);
+        }
+        return nodes;
+    }
+
     public String nodeName() {
         return env.get("KINGBUS_NODE_NAME");
+    }
+
+    /** The address the node listens on. */
+    public String host() {
+        return host;
     }
 
     /** The readiness JSON's {@code raft.role} of this node, or "" when it does not answer. */
@@ -226,7 +259,11 @@ public final class KingbusProcess implements AutoCloseable {
         if (!Files.exists(Path.of(jar))) {
             throw new IllegalStateException("No runnable jar at " + jar + ": run mvn package first");
         }
-        List<String> command = new java.util.ArrayList<>(List.of(javaBinary()));
+        List<String> command = new java.util.ArrayList<>();
+        if (namespace != null) {
+            command.addAll(List.of("ip", "netns", "exec", namespace)); // it execs java: the same process id
+        }
+        command.add(javaBinary());
         command.addAll(jvmOptions());
         command.addAll(List.of("-jar", jar));
         ProcessBuilder builder = new ProcessBuilder(command);
@@ -265,6 +302,9 @@ public final class KingbusProcess implements AutoCloseable {
     }
 
     private ProcessBuilder installedServerCommand() {
+        if (namespace != null) {
+            throw new IllegalStateException("A node in a network namespace runs from the runnable jar only");
+        }
         Path wlp = Path.of(System.getProperty("kingbus.wlp.dir", "target/liberty/wlp"));
         Path script = wlp.resolve("bin/server");
         if (!Files.isExecutable(script)) {
@@ -331,7 +371,7 @@ public final class KingbusProcess implements AutoCloseable {
     }
 
     public HttpResponse<String> get(String path) {
-        return request(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET());
+        return request(HttpRequest.newBuilder(URI.create("http://" + host + ":" + httpPort + path)).GET());
     }
 
     /** The value of one application metric (e.g. {@code kingbus_store_bytes}), from /metrics. */
@@ -344,12 +384,13 @@ public final class KingbusProcess implements AutoCloseable {
 
     /** "file:position" of SHOW MASTER STATUS on this node, as the replica user. */
     public String binlogEnd() throws java.sql.SQLException {
-        return MariaDb.binlogEnd(mysqlPort, REPLICA_USER, REPLICA_PASSWORD);
+        return MariaDb.binlogEnd(host, mysqlPort, REPLICA_USER, REPLICA_PASSWORD);
     }
 
     /** {@code @@gtid_binlog_pos} of this node (its committed GTID state), as the replica user. */
     public String gtidBinlogPos() throws java.sql.SQLException {
-        try (java.sql.Connection c = MariaDb.connect(mysqlPort, REPLICA_USER, REPLICA_PASSWORD);
+        try (java.sql.Connection c = MariaDb.connect(host, mysqlPort, REPLICA_USER, REPLICA_PASSWORD,
+                new java.util.Properties());
                 java.sql.Statement s = c.createStatement();
                 java.sql.ResultSet rows = s.executeQuery("SELECT @@gtid_binlog_pos")) {
             return rows.next() ? rows.getString(1) : "";
@@ -363,13 +404,13 @@ public final class KingbusProcess implements AutoCloseable {
 
     /** GET on the admin API with the admin credentials. */
     public HttpResponse<String> adminGet(String path) {
-        return request(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET()
+        return request(HttpRequest.newBuilder(URI.create("http://" + host + ":" + httpPort + path)).GET()
                 .header("Authorization", adminAuthorization()));
     }
 
     /** POST of a JSON body on the admin API with the admin credentials. */
     public HttpResponse<String> adminPost(String path, String json) {
-        return request(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+        return request(HttpRequest.newBuilder(URI.create("http://" + host + ":" + httpPort + path))
                 .POST(HttpRequest.BodyPublishers.ofString(json)).header("Content-Type", "application/json")
                 .header("Authorization", adminAuthorization()));
     }

@@ -167,13 +167,19 @@ public final class MariaDb implements AutoCloseable {
 
     /** As {@link #connect(int, String, String)}, with further driver properties (e.g. {@code restrictedAuth}). */
     public static Connection connect(int port, String user, String password, Properties extra) throws SQLException {
+        return connect("127.0.0.1", port, user, password, extra);
+    }
+
+    /** As {@link #connect(int, String, String, Properties)}, to {@code host} (a node in a network namespace). */
+    public static Connection connect(String host, int port, String user, String password, Properties extra)
+            throws SQLException {
         Properties props = new Properties();
         props.putAll(extra);
         props.setProperty("user", user);
         props.setProperty("password", password);
         props.setProperty("connectTimeout", "5000");
         props.setProperty("allowMultiQueries", "true");
-        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", props);
+        return DriverManager.getConnection("jdbc:mariadb://" + host + ":" + port + "/", props);
     }
 
     /** Runs statements in one session (so SET SESSION and USE carry over). */
@@ -242,7 +248,12 @@ public final class MariaDb implements AutoCloseable {
 
     /** "file:position" of SHOW MASTER STATUS on a master or a Kingbus node, or "" when it shows no row. */
     public static String binlogEnd(int port, String user, String password) throws SQLException {
-        try (Connection c = connect(port, user, password); Statement s = c.createStatement();
+        return binlogEnd("127.0.0.1", port, user, password);
+    }
+
+    /** As {@link #binlogEnd(int, String, String)}, on {@code host}. */
+    public static String binlogEnd(String host, int port, String user, String password) throws SQLException {
+        try (Connection c = connect(host, port, user, password, new Properties()); Statement s = c.createStatement();
                 ResultSet rows = s.executeQuery("SHOW MASTER STATUS")) {
             return rows.next() ? rows.getString(1) + ":" + rows.getString(2) : "";
         }
@@ -305,8 +316,13 @@ public final class MariaDb implements AutoCloseable {
 
     /** Points this server at a master (GTID mode) and starts the slave threads. */
     public void replicateFrom(int masterPort, String user, String password) {
+        replicateFrom("127.0.0.1", masterPort, user, password);
+    }
+
+    /** As {@link #replicateFrom(int, String, String)}, with the master on {@code host}. */
+    public void replicateFrom(String host, int masterPort, String user, String password) {
         execute("STOP SLAVE",
-                "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + masterPort + ", MASTER_USER='" + user
+                "CHANGE MASTER TO MASTER_HOST='" + host + "', MASTER_PORT=" + masterPort + ", MASTER_USER='" + user
                         + "', MASTER_PASSWORD='" + password + "', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1,"
                         + " MASTER_HEARTBEAT_PERIOD=1",
                 "START SLAVE");

@@ -1,0 +1,113 @@
+package kingbus.testing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Hosts of their own on this machine, for network failures between them: {@code count} network namespaces, each
+ * joined by a veth pair to one bridge in this host's namespace, on a /24 of 10.77.0.0/16 picked at random. Host i
+ * (from 1) is {@code 10.77.S.i}; this host is {@code 10.77.S.254} on the bridge, so processes here (a master,
+ * replicas, the test) reach every namespace and are reached from it. {@link #cut} takes a host's link down: it then
+ * reaches nobody and nobody reaches it, its processes running on, as a host cut off by the network; {@link #heal}
+ * brings it back. Needs root and {@code ip}.
+ *
+ * <p>{@link #close} deletes the namespaces (and with them their veth pairs) and the bridge; run processes in them
+ * through {@code ip netns exec} and stop those first. Not thread-safe.
+ */
+public final class NetNamespaces implements AutoCloseable {
+
+    private final String suffix;
+    private final int subnet;
+    private final int count;
+    private final List<String> created = new ArrayList<>();
+    private boolean bridgeCreated;
+
+    private NetNamespaces(int count) {
+        this.suffix = Integer.toString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000), 16);
+        this.subnet = ThreadLocalRandom.current().nextInt(1, 250);
+        this.count = count;
+    }
+
+    /** Creates the bridge and {@code count} namespaces linked to it. */
+    public static NetNamespaces create(int count) {
+        NetNamespaces net = new NetNamespaces(count);
+        try {
+            net.build();
+            return net;
+        } catch (RuntimeException e) {
+            net.close();
+            throw e;
+        }
+    }
+
+    private void build() {
+        ip("link", "add", bridge(), "type", "bridge");
+        bridgeCreated = true;
+        ip("addr", "add", hostAddress() + "/24", "dev", bridge());
+        ip("link", "set", bridge(), "up");
+        for (int i = 1; i <= count; i++) {
+            String ns = namespace(i);
+            ip("netns", "add", ns);
+            created.add(ns);
+            ip("link", "add", hostSide(i), "type", "veth", "peer", "name", "kbp" + i + "-" + suffix);
+            ip("link", "set", "kbp" + i + "-" + suffix, "netns", ns);
+            ip("link", "set", hostSide(i), "master", bridge());
+            ip("link", "set", hostSide(i), "up");
+            ip("netns", "exec", ns, "ip", "addr", "add", address(i) + "/24", "dev", "kbp" + i + "-" + suffix);
+            ip("netns", "exec", ns, "ip", "link", "set", "kbp" + i + "-" + suffix, "up");
+            ip("netns", "exec", ns, "ip", "link", "set", "lo", "up");
+        }
+    }
+
+    /** The name of namespace {@code i} (from 1), for {@code ip netns exec}. */
+    public String namespace(int i) {
+        return "kb" + i + "-" + suffix;
+    }
+
+    /** The address of host {@code i} (from 1), inside its namespace. */
+    public String address(int i) {
+        return "10.77." + subnet + "." + i;
+    }
+
+    /** This host's address on the bridge, which every namespace reaches. */
+    public String hostAddress() {
+        return "10.77." + subnet + ".254";
+    }
+
+    /** Host {@code i} reaches nobody and nobody reaches it, until {@link #heal}. */
+    public void cut(int i) {
+        ip("link", "set", hostSide(i), "down");
+    }
+
+    /** Host {@code i} is linked again. */
+    public void heal(int i) {
+        ip("link", "set", hostSide(i), "up");
+    }
+
+    private String bridge() {
+        return "kbbr-" + suffix;
+    }
+
+    private String hostSide(int i) {
+        return "kbv" + i + "-" + suffix;
+    }
+
+    private static void ip(String... args) {
+        List<String> command = new ArrayList<>(List.of("ip"));
+        command.addAll(List.of(args));
+        Processes.run(null, command, 30);
+    }
+
+    @Override
+    public void close() {
+        for (String ns : created) {
+            Processes.runToEnd(null, List.of("ip", "netns", "del", ns), 30);
+        }
+        created.clear();
+        if (bridgeCreated) {
+            Processes.runToEnd(null, List.of("ip", "link", "del", bridge()), 30);
+            bridgeCreated = false;
+        }
+    }
+}
