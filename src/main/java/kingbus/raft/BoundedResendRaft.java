@@ -49,11 +49,11 @@ import org.jgroups.util.ByteArrayDataInputStream;
  * index yet, the same commit-only message {@code RAFT} sends when idle.
  *
  * <p>The Raft log is the write-ahead log of the store. The store's appends are not fsynced one by one: every
- * {@link #storeSyncMillis(long)} ms (200 unless set; and before a snapshot truncates the log, and at stop) the store is synced
- * ({@link kingbus.store.BinlogStore#sync()}), and only then is the newest entry applied before that sync recorded
- * ({@link AppliedIndex}). A start replays from the entry after the recorded one when the store still holds what it
- * held then; entries the store kept past its last sync are found held and skipped, those it lost are applied again.
- * {@code RAFT} alone replays its whole log at every start.
+ * {@link #storeSyncMillis(long)} ms (200 unless set; and before a snapshot truncates the log, and at stop) the
+ * store is synced ({@link kingbus.store.BinlogStore#sync()}), and only then is the newest entry applied before
+ * that sync recorded ({@link AppliedIndex}). A start replays from the entry after the recorded one when the store
+ * still holds what it held then; entries the store kept past its last sync are found held and skipped, those it
+ * lost are applied again. {@code RAFT} alone replays its whole log at every start.
  *
  * <p>It keeps {@code RAFT}'s protocol id, so headers and the other Raft protocols
  * ({@code ELECTION}, {@code REDIRECT}, {@link LeaderCommitTracker}) see no difference; every

@@ -57,10 +57,7 @@ class ClusterFailoverIT {
         try {
             scenario.run();
         } catch (Exception | AssertionError e) {
-            KingbusProcess.printDiagnostics(nodes);
-            for (MariaDb replica : replicas) {
-                System.err.println("===== replica " + replica.port() + " " + replica.slaveStatus());
-            }
+            KingbusProcess.printDiagnostics(nodes, replicas);
             throw e;
         }
     }

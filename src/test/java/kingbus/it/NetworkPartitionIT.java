@@ -24,11 +24,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Three Kingbus nodes, each in a network namespace of its own (a host of its own, linked to this host by a bridge);
  * a real master and two real replicas on this host, one replicating from a follower and one from the leader. Under
- * an insert load the leader's link goes down: it keeps running, cut off from the master, the other nodes and its
- * replica, as a host lost to the network is. The other two elect a leader that pulls from the master, and the
- * replica on the follower keeps applying. When the link comes back, the old leader rejoins as a follower and catches
- * up, its replica (never repointed) resumes, and in the end both replicas equal the master with nothing lost or
- * applied twice, and every node holds the master's files byte for byte.
+ * an insert load one node's link goes down: it keeps running, cut off from the master, the other nodes and its
+ * replica, as a host lost to the network is. When it was the leader, the other two elect a leader that pulls from
+ * the master; when it was a follower, the leader goes on with the other one. Either way the replica on the node
+ * still linked keeps applying. When the link comes back, the node rejoins as a follower and catches up, its replica
+ * (never repointed) resumes, and in the end both replicas equal the master with nothing lost or applied twice, and
+ * every node holds the master's files byte for byte.
  */
 class NetworkPartitionIT {
 
@@ -47,18 +48,30 @@ class NetworkPartitionIT {
 
     @Test
     void aLeaderCutOffByTheNetworkIsReplacedAndRejoinsWithoutLosingOrDoublingAnything() throws Exception {
+        withDiagnostics(() -> cutAndHeal(true));
+    }
+
+    @Test
+    void aFollowerCutOffByTheNetworkCatchesUpWhileTheLeaderGoesOn() throws Exception {
+        withDiagnostics(() -> cutAndHeal(false));
+    }
+
+    @FunctionalInterface
+    private interface Scenario {
+        void run() throws Exception;
+    }
+
+    private void withDiagnostics(Scenario scenario) throws Exception {
         try {
-            partition();
+            scenario.run();
         } catch (Exception | AssertionError e) {
-            KingbusProcess.printDiagnostics(nodes);
-            for (MariaDb replica : replicas) {
-                System.err.println("===== replica " + replica.port() + " " + replica.slaveStatus());
-            }
+            KingbusProcess.printDiagnostics(nodes, replicas);
             throw e;
         }
     }
 
-    private void partition() throws Exception {
+    /** Cuts the leader's link ({@code leaderCut}) or a follower's under load, then heals it; checks it all. */
+    private void cutAndHeal(boolean leaderCut) throws Exception {
         NetNamespaces net = keep(NetNamespaces.create(3)); // closed last: after the nodes in it have stopped
         MariaDb master = keep(MariaDb.start(1, "--bind-address=0.0.0.0")); // the nodes reach it on the bridge
         MariaDb onFollower = keep(MariaDb.start(2));
@@ -72,7 +85,6 @@ class NetworkPartitionIT {
         nodes.forEach(KingbusProcess::start);
         nodes.forEach(KingbusProcess::awaitReady);
         KingbusProcess leader = KingbusProcess.leaderOf(nodes);
-        int leaderHost = nodes.indexOf(leader) + 1;
         KingbusProcess follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
         onFollower.replicateFrom(follower.host(), follower.mysqlPort(), KingbusProcess.REPLICA_USER,
                 KingbusProcess.REPLICA_PASSWORD);
@@ -86,36 +98,44 @@ class NetworkPartitionIT {
         onFollower.awaitSlavePos(master.gtidBinlogPos(), Duration.ofSeconds(60));
         onLeader.awaitSlavePos(master.gtidBinlogPos(), Duration.ofSeconds(60));
 
-        // The leader's host drops off the network; its process runs on.
+        // One node's host drops off the network; its process runs on.
+        KingbusProcess cut = leaderCut ? leader : follower;
+        MariaDb cutReplica = leaderCut ? onLeader : onFollower;
+        MariaDb linkedReplica = leaderCut ? onFollower : onLeader;
         long cutAt = System.nanoTime();
-        net.cut(leaderHost);
-        KingbusProcess newLeader = Awaitility.await("a leader among the two still linked").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> nodes.stream().filter(n -> n != leader && n.role().equals("leader")).findFirst()
-                        .orElse(null), n -> n != null);
-        double electedAfter = (System.nanoTime() - cutAt) / 1e9;
-        String atElection = master.gtidBinlogPos();
-        long writtenAtElection = written.get();
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > writtenAtElection + 300);
+        net.cut(nodes.indexOf(cut) + 1);
+        KingbusProcess leading = leaderCut
+                ? Awaitility.await("a leader among the two still linked").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> nodes.stream().filter(n -> n != leader && n.role().equals("leader")).findFirst()
+                                .orElse(null), n -> n != null)
+                : leader;
+        double leaderAfter = (System.nanoTime() - cutAt) / 1e9;
+        String atCut = master.gtidBinlogPos();
+        long writtenAtCut = written.get();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > writtenAtCut + 300);
         String duringCut = master.gtidBinlogPos();
-        onFollower.awaitSlavePos(duringCut, Duration.ofSeconds(60));
-        assertThat(newLeader.gtidBinlogPos()).as("the new leader pulled past the cut").isNotEqualTo(atElection);
-        assertThat(leader.isAlive()).as("the cut-off node runs on").isTrue();
-        assertThat(onLeader.gtidSlavePos()).as("the cut-off node's replica got nothing past the cut")
+        linkedReplica.awaitSlavePos(duringCut, Duration.ofSeconds(60));
+        double linkedReplicaAfter = (System.nanoTime() - cutAt) / 1e9;
+        assertThat(leading.gtidBinlogPos()).as("the leader pulled past the cut").isNotEqualTo(atCut);
+        assertThat(leading.role()).as("the leader after the cut").isEqualTo("leader");
+        assertThat(cut.isAlive()).as("the cut-off node runs on").isTrue();
+        assertThat(cutReplica.gtidSlavePos()).as("the cut-off node's replica got nothing past the cut")
                 .isNotEqualTo(duringCut);
 
-        // The link comes back: the old leader rejoins as a follower, catches up, and its replica resumes.
-        net.heal(leaderHost);
-        Awaitility.await("the old leader back as a follower").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(250)).until(() -> leader.role().equals("follower"));
+        // The link comes back: the node rejoins as a follower, catches up, and its replica resumes.
+        net.heal(nodes.indexOf(cut) + 1);
+        Awaitility.await("the cut-off node back as a follower of " + leading.nodeName()).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250)).until(() -> cut.role().equals("follower")
+                        && cut.get("/health/ready").body().contains("\"raft.leader\":\"" + leading.nodeName()));
         long writtenAtHeal = written.get();
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > writtenAtHeal + 300);
         writing.set(false);
         load.get(60, TimeUnit.SECONDS);
 
         String end = master.gtidBinlogPos();
-        Awaitility.await("the old leader holding the master's end").atMost(Duration.ofSeconds(90))
-                .until(() -> leader.gtidBinlogPos().equals(end));
+        Awaitility.await("the cut-off node holding the master's end").atMost(Duration.ofSeconds(90))
+                .until(() -> cut.gtidBinlogPos().equals(end));
         onFollower.awaitSlavePos(end, Duration.ofSeconds(90));
         onLeader.awaitSlavePos(end, Duration.ofSeconds(120));
         for (MariaDb replica : replicas) {
@@ -133,7 +153,9 @@ class NetworkPartitionIT {
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> node.binlogEnd().startsWith(newest));
             BinlogTool.assertRawFilesIdentical(master, node.host(), node.mysqlPort(), files.subList(0, files.size() - 1));
         }
-        System.out.printf("network partition: a new leader %.2f s after the cut%n", electedAfter);
+        System.out.printf("network partition of the %s: a leader %.2f s after the cut, the other replica past the"
+                + " cut's +300 writes %.2f s after it%n", leaderCut ? "leader" : "follower", leaderAfter,
+                linkedReplicaAfter);
     }
 
     /** Single-row inserts with unique ids until told to stop: a lost or doubled transaction shows in the replicas. */

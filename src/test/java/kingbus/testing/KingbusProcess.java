@@ -399,7 +399,7 @@ public final class KingbusProcess implements AutoCloseable {
 
     /** SHOW BINARY LOGS on this node, as the replica user: file name to size, oldest first. */
     public Map<String, Long> binaryLogSizes() throws java.sql.SQLException {
-        return MariaDb.binaryLogSizes(mysqlPort, REPLICA_USER, REPLICA_PASSWORD);
+        return MariaDb.binaryLogSizes(host, mysqlPort, REPLICA_USER, REPLICA_PASSWORD);
     }
 
     /** GET on the admin API with the admin credentials. */
@@ -487,6 +487,14 @@ public final class KingbusProcess implements AutoCloseable {
      * For a failed test: each node's readiness and, across all its starts, its last warnings,
      * errors, Raft role changes and syncer lines.
      */
+    /** As {@link #printDiagnostics(List)}, then each replica's {@code SHOW SLAVE STATUS}. */
+    public static void printDiagnostics(List<KingbusProcess> nodes, List<MariaDb> replicas) {
+        printDiagnostics(nodes);
+        for (MariaDb replica : replicas) {
+            System.err.println("===== replica " + replica.port() + " " + replica.slaveStatus());
+        }
+    }
+
     public static void printDiagnostics(List<KingbusProcess> nodes) {
         for (KingbusProcess node : nodes) {
             String ready;

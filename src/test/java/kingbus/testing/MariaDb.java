@@ -261,7 +261,13 @@ public final class MariaDb implements AutoCloseable {
 
     /** SHOW BINARY LOGS on a master or a Kingbus node: file name to size, oldest first. */
     public static Map<String, Long> binaryLogSizes(int port, String user, String password) throws SQLException {
-        try (Connection c = connect(port, user, password); Statement s = c.createStatement();
+        return binaryLogSizes("127.0.0.1", port, user, password);
+    }
+
+    /** As {@link #binaryLogSizes(int, String, String)}, on {@code host}. */
+    public static Map<String, Long> binaryLogSizes(String host, int port, String user, String password)
+            throws SQLException {
+        try (Connection c = connect(host, port, user, password, new Properties()); Statement s = c.createStatement();
                 ResultSet rows = s.executeQuery("SHOW BINARY LOGS")) {
             Map<String, Long> files = new LinkedHashMap<>();
             while (rows.next()) {
