@@ -44,22 +44,7 @@ class ClusterFailoverIT {
 
     @Test
     void leaderKilledUnderLoadLosesAndDoublesNothing() throws Exception {
-        withDiagnostics(this::failover);
-    }
-
-    @FunctionalInterface
-    private interface Scenario {
-        void run() throws Exception;
-    }
-
-    /** Runs a scenario; on failure prints every node's readiness and log tail and every replica's status. */
-    private void withDiagnostics(Scenario scenario) throws Exception {
-        try {
-            scenario.run();
-        } catch (Exception | AssertionError e) {
-            KingbusProcess.printDiagnostics(nodes, replicas);
-            throw e;
-        }
+        KingbusProcess.withDiagnostics(nodes, replicas, this::failover);
     }
 
     /** A master under the unique-key insert load, three nodes, a replica on a follower and one on the leader. */
@@ -154,7 +139,7 @@ class ClusterFailoverIT {
      */
     @Test
     void aFrozenLeaderIsReplacedAndRejoinsAsAFollower() throws Exception {
-        withDiagnostics(this::frozenLeader);
+        KingbusProcess.withDiagnostics(nodes, replicas, this::frozenLeader);
     }
 
     private void frozenLeader() throws Exception {
@@ -201,7 +186,7 @@ class ClusterFailoverIT {
 
     @Test
     void largeTransactionCutByLeaderDeathIsNeverServedHalfAndAMinorityServesNothingNew() throws Exception {
-        withDiagnostics(this::largeTransactionAndMinority);
+        KingbusProcess.withDiagnostics(nodes, replicas, this::largeTransactionAndMinority);
     }
 
     private void largeTransactionAndMinority() throws Exception {

@@ -48,26 +48,12 @@ class NetworkPartitionIT {
 
     @Test
     void aLeaderCutOffByTheNetworkIsReplacedAndRejoinsWithoutLosingOrDoublingAnything() throws Exception {
-        withDiagnostics(() -> cutAndHeal(true));
+        KingbusProcess.withDiagnostics(nodes, replicas, () -> cutAndHeal(true));
     }
 
     @Test
     void aFollowerCutOffByTheNetworkCatchesUpWhileTheLeaderGoesOn() throws Exception {
-        withDiagnostics(() -> cutAndHeal(false));
-    }
-
-    @FunctionalInterface
-    private interface Scenario {
-        void run() throws Exception;
-    }
-
-    private void withDiagnostics(Scenario scenario) throws Exception {
-        try {
-            scenario.run();
-        } catch (Exception | AssertionError e) {
-            KingbusProcess.printDiagnostics(nodes, replicas);
-            throw e;
-        }
+        KingbusProcess.withDiagnostics(nodes, replicas, () -> cutAndHeal(false));
     }
 
     /** Cuts the leader's link ({@code leaderCut}) or a follower's under load, then heals it; checks it all. */

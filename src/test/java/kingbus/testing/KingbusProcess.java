@@ -487,6 +487,27 @@ public final class KingbusProcess implements AutoCloseable {
      * For a failed test: each node's readiness and, across all its starts, its last warnings,
      * errors, Raft role changes and syncer lines.
      */
+    /** A test's body. */
+    @FunctionalInterface
+    public interface Scenario {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code scenario}; when it fails, prints every node's readiness and log tail and every replica's status
+     * ({@link #printDiagnostics(List, List)}) before the failure goes on. The lists are read then, so they may fill
+     * while it runs.
+     */
+    public static void withDiagnostics(List<KingbusProcess> nodes, List<MariaDb> replicas, Scenario scenario)
+            throws Exception {
+        try {
+            scenario.run();
+        } catch (Exception | AssertionError e) {
+            printDiagnostics(nodes, replicas);
+            throw e;
+        }
+    }
+
     /** As {@link #printDiagnostics(List)}, then each replica's {@code SHOW SLAVE STATUS}. */
     public static void printDiagnostics(List<KingbusProcess> nodes, List<MariaDb> replicas) {
         printDiagnostics(nodes);
