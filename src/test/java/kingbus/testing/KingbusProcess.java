@@ -80,22 +80,7 @@ public final class KingbusProcess implements AutoCloseable {
 
     /** As {@link #cluster(MariaDb, int)}, every node also with {@code extra} settings. */
     public static List<KingbusProcess> cluster(MariaDb master, int size, Map<String, String> extra) {
-        List<Integer> raftPorts = new java.util.ArrayList<>();
-        StringBuilder members = new StringBuilder();
-        for (int i = 1; i <= size; i++) {
-            int port = Ports.free();
-            raftPorts.add(port);
-            members.append(i > 1 ? "," : "").append('n').append(i).append("@127.0.0.1:").append(port);
-        }
-        List<KingbusProcess> nodes = new java.util.ArrayList<>();
-        for (int i = 1; i <= size; i++) {
-            Map<String, String> settings = new LinkedHashMap<>(extra);
-            settings.put("KINGBUS_NODE_NAME", "n" + i);
-            settings.put("KINGBUS_RAFT_PORT", String.valueOf(raftPorts.get(i - 1)));
-            settings.put("KINGBUS_RAFT_MEMBERS", members.toString());
-            nodes.add(forMaster(master, settings));
-        }
-        return nodes;
+        return cluster(master, java.util.Collections.nCopies(size, "127.0.0.1"), extra);
     }
 
     /**
@@ -105,19 +90,34 @@ public final class KingbusProcess implements AutoCloseable {
      */
     public static List<KingbusProcess> clusterInNamespaces(MariaDb master, String masterHost, List<String> hosts,
             List<String> namespaces) {
-        List<KingbusProcess> nodes = cluster(master, hosts.size(), Map.of("KINGBUS_MASTER_HOST", masterHost));
-        StringBuilder members = new StringBuilder();
-        for (int i = 0; i < nodes.size(); i++) {
-            members.append(i > 0 ? "," : "").append(nodes.get(i).nodeName()).append('@').append(hosts.get(i))
-                    .append(':').append(nodes.get(i).env.get("KINGBUS_RAFT_PORT"));
-        }
+        List<KingbusProcess> nodes = cluster(master, hosts, Map.of("KINGBUS_MASTER_HOST", masterHost));
         for (int i = 0; i < nodes.size(); i++) {
             KingbusProcess node = nodes.get(i);
             node.host = hosts.get(i);
             node.namespace = namespaces.get(i);
-            node.env.put("KINGBUS_RAFT_MEMBERS", members.toString());
             node.env.put("KINGBUS_MYSQL_HOST", node.host);
             node.env.put("HTTP_HOST", node.host);
+        }
+        return nodes;
+    }
+
+    /** Nodes n1..nN, node i a Raft member at {@code raftHosts.get(i - 1)}, each also with {@code extra} settings. */
+    private static List<KingbusProcess> cluster(MariaDb master, List<String> raftHosts, Map<String, String> extra) {
+        List<Integer> raftPorts = new java.util.ArrayList<>();
+        StringBuilder members = new StringBuilder();
+        for (int i = 1; i <= raftHosts.size(); i++) {
+            int port = Ports.free();
+            raftPorts.add(port);
+            members.append(i > 1 ? "," : "").append('n').append(i).append('@').append(raftHosts.get(i - 1))
+                    .append(':').append(port);
+        }
+        List<KingbusProcess> nodes = new java.util.ArrayList<>();
+        for (int i = 1; i <= raftHosts.size(); i++) {
+            Map<String, String> settings = new LinkedHashMap<>(extra);
+            settings.put("KINGBUS_NODE_NAME", "n" + i);
+            settings.put("KINGBUS_RAFT_PORT", String.valueOf(raftPorts.get(i - 1)));
+            settings.put("KINGBUS_RAFT_MEMBERS", members.toString());
+            nodes.add(forMaster(master, settings));
         }
         return nodes;
     }
