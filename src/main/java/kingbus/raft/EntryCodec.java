@@ -64,7 +64,7 @@ public final class EntryCodec {
     public static byte[] binlog(List<Chunk> chunks) {
         int size = 1 + Integer.BYTES;
         for (Chunk chunk : chunks) {
-            size += 2 + chunk.file().length() * 3 + Long.BYTES + Integer.BYTES + chunk.events().length;
+            size += 2 + chunk.file().length() * 3 + Long.BYTES + Integer.BYTES + chunk.length();
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -73,8 +73,8 @@ public final class EntryCodec {
             for (Chunk chunk : chunks) {
                 out.writeUTF(chunk.file());
                 out.writeLong(chunk.startPosition());
-                out.writeInt(chunk.events().length);
-                out.write(chunk.events());
+                out.writeInt(chunk.length());
+                out.write(chunk.buffer(), chunk.offset(), chunk.length());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -164,21 +164,31 @@ public final class EntryCodec {
         return data[offset];
     }
 
-    /** The chunks of a BINLOG entry. */
+    /**
+     * The chunks of a BINLOG entry. Their events are ranges of {@code data}, not copies: {@code data} must not
+     * change while they are in use.
+     */
     public static List<Chunk> chunks(byte[] data, int offset, int length) {
+        ByteArrayInputStream bytes = new ByteArrayInputStream(data, offset, length);
         try {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, offset, length));
+            DataInputStream in = new DataInputStream(bytes);
             byte kind = in.readByte();
             if (kind != BINLOG) {
                 throw new IllegalArgumentException("Not a binlog entry: kind " + kind);
             }
             int count = in.readInt();
-            List<Chunk> chunks = new ArrayList<>(count);
+            List<Chunk> chunks = new ArrayList<>(Math.max(0, Math.min(count, 1024)));
             for (int i = 0; i < count; i++) {
                 String file = in.readUTF();
                 long start = in.readLong();
-                byte[] events = in.readNBytes(in.readInt());
-                chunks.add(new Chunk(file, start, events));
+                int eventsLength = in.readInt();
+                if (eventsLength < 0 || eventsLength > bytes.available()) {
+                    throw new IllegalArgumentException("A Raft entry cannot be decoded: a chunk of " + eventsLength
+                            + " bytes where " + bytes.available() + " are left");
+                }
+                int at = offset + length - bytes.available();
+                chunks.add(new Chunk(file, start, data, at, eventsLength));
+                in.skipNBytes(eventsLength);
             }
             return chunks;
         } catch (IOException e) {

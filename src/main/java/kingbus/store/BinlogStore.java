@@ -520,10 +520,11 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     files.add(target);
                 }
                 FileMeta updated = target;
-                byte[] events = chunk.events();
-                for (int offset = 0; offset < events.length; ) {
-                    int length = segmentLength(events, offset);
-                    long start = chunk.startPosition() + offset;
+                byte[] events = chunk.buffer();
+                int end = chunk.offset() + chunk.length();
+                for (int offset = chunk.offset(); offset < end; ) {
+                    int length = segmentLength(events, offset, end);
+                    long start = chunk.startPosition() + (offset - chunk.offset());
                     updated = updated.append(start, start + length, scan, nextSegment);
                     segmentKeys.add(nextSegment);
                     segmentValues.add(encodeSegment(updated.ordinal, start, events, offset, length));
@@ -534,7 +535,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     state = state.with(gtid);
                 }
                 files.set(updated.ordinal - current.firstOrdinal, updated);
-                bytes += events.length;
+                bytes += chunk.length();
                 anyNew = true;
             }
             if (!anyNew) {
@@ -568,10 +569,11 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
     /** The part of {@code chunk} from {@code position} on, or null when that is not where one of its events starts. */
     private static Chunk suffixFrom(Chunk chunk, long position) {
-        byte[] events = chunk.events();
-        int offset = 0;
+        byte[] events = chunk.buffer();
+        int end = chunk.offset() + chunk.length();
+        int offset = chunk.offset();
         long at = chunk.startPosition();
-        while (at < position && offset < events.length) {
+        while (at < position && offset < end) {
             int size = EventScan.eventSize(events, offset);
             if (size <= 0) {
                 return null;
@@ -579,8 +581,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             offset += size;
             at += size;
         }
-        return at == position ? new Chunk(chunk.file(), position, java.util.Arrays.copyOfRange(events, offset,
-                events.length)) : null;
+        return at == position && offset <= end ? new Chunk(chunk.file(), position, events, offset, end - offset) : null;
     }
 
     /**
@@ -1281,9 +1282,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
      * a whole transaction when that is larger than an entry: split, no segment is a 10 MB value for
      * Infinispan to marshal (with 10 MB transactions that ran a 512 MiB heap out).
      */
-    private static int segmentLength(byte[] events, int offset) {
+    private static int segmentLength(byte[] events, int offset, int end) {
         int length = 0;
-        while (offset + length < events.length) {
+        while (offset + length < end) {
             int size = EventScan.eventSize(events, offset + length);
             if (length > 0 && length + size > SEGMENT_BYTES) {
                 break;

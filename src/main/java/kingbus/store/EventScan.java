@@ -32,19 +32,20 @@ final class EventScan {
     }
 
     static EventScan of(Chunk chunk) {
-        byte[] bytes = chunk.events();
+        byte[] bytes = chunk.buffer();
+        int end = chunk.offset() + chunk.length();
         List<MariadbGtid> gtids = new ArrayList<>();
         byte[] fde = null;
         GtidList gtidList = null;
         boolean rotates = false;
-        int offset = 0;
-        while (offset < bytes.length) {
-            long position = chunk.startPosition() + offset;
-            if (bytes.length - offset < LogEvent.LOG_EVENT_HEADER_LEN) {
+        int offset = chunk.offset();
+        while (offset < end) {
+            long position = chunk.startPosition() + (offset - chunk.offset());
+            if (end - offset < LogEvent.LOG_EVENT_HEADER_LEN) {
                 return invalid("a truncated event header at position " + position);
             }
             int size = eventSize(bytes, offset);
-            if (size < LogEvent.LOG_EVENT_HEADER_LEN || size > bytes.length - offset) {
+            if (size < LogEvent.LOG_EVENT_HEADER_LEN || size > end - offset) {
                 return invalid("an event at position " + position + " claims " + size + " bytes");
             }
             long logPos = LogEvent.uint32(bytes, offset + LogEvent.LOG_POS_OFFSET);
@@ -52,7 +53,7 @@ final class EventScan {
                 return invalid("the event at position " + position + " says it ends at " + logPos
                         + ", not " + (position + size));
             }
-                        int type = bytes[offset + LogEvent.EVENT_TYPE_OFFSET] & 0xFF;
+            int type = bytes[offset + LogEvent.EVENT_TYPE_OFFSET] & 0xFF;
             switch (type) {
                 case LogEvent.GTID_EVENT -> {
                     byte[] event = Arrays.copyOfRange(bytes, offset, offset + LogEvent.LOG_EVENT_HEADER_LEN + 12);

@@ -30,4 +30,29 @@ class EntryCodecTest {
         assertThat(chunks.get(2).startPosition()).isEqualTo(10);
         assertThat(new EntryCodec.BinlogEntryBuilder().isEmpty()).isTrue();
     }
+
+    @Test
+    void decodedChunksAreRangesOfTheEntryNotCopies() {
+        byte[] entry = EntryCodec.binlog(List.of(
+                new Chunk("mysql-bin.000001", 100, new byte[] {2, 3, 4}),
+                new Chunk("mysql-bin.000002", 4, new byte[] {9, 9})));
+        byte[] framed = new byte[3 + entry.length + 2]; // as RAFT hands an entry: a range of a larger array
+        System.arraycopy(entry, 0, framed, 3, entry.length);
+        List<Chunk> chunks = EntryCodec.chunks(framed, 3, entry.length);
+        assertThat(chunks).hasSize(2);
+        assertThat(chunks.get(0).buffer()).isSameAs(framed);
+        assertThat(chunks.get(0).events()).containsExactly(2, 3, 4);
+        assertThat(chunks.get(0).endPosition()).isEqualTo(103);
+        assertThat(chunks.get(1).buffer()).isSameAs(framed);
+        assertThat(chunks.get(1).file()).isEqualTo("mysql-bin.000002");
+        assertThat(chunks.get(1).events()).containsExactly(9, 9);
+        assertThat(EntryCodec.binlog(chunks)).as("encodes back to the same entry").isEqualTo(entry);
+    }
+
+    @Test
+    void anEntryWhoseChunkClaimsMoreBytesThanItHoldsIsRefused() {
+        byte[] entry = EntryCodec.binlog(List.of(new Chunk("mysql-bin.000001", 100, new byte[] {2, 3, 4})));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EntryCodec.chunks(entry, 0, entry.length - 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be decoded");
+    }
 }

@@ -226,6 +226,38 @@ class BinlogStoreTest {
         }
     }
 
+    /** {@code bytes} between {@code pad} bytes of 0x7F before and after. */
+    private static byte[] padded(byte[] bytes, int pad) {
+        byte[] buffer = new byte[pad + bytes.length + pad];
+        java.util.Arrays.fill(buffer, (byte) 0x7F);
+        System.arraycopy(bytes, 0, buffer, pad, bytes.length);
+        return buffer;
+    }
+
+    @Test
+    void chunksThatAreRangesOfALargerBufferStoreOnlyTheirOwnBytes() throws Exception {
+        byte[] first = FixtureEvents.concat(events, 0, 5);
+        byte[] overlapping = FixtureEvents.concat(events, 3, 10);
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            assertThat(store.append(List.of(new Chunk(FILE, position(0), padded(first, 9), 9, first.length))))
+                    .isEqualTo(AppendResult.APPENDED);
+            assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(position(5));
+            // Overlaps the held end: only the part after it is taken, still from inside the larger buffer.
+            assertThat(store.append(List.of(new Chunk(FILE, position(3), padded(overlapping, 5), 5,
+                    overlapping.length)))).isEqualTo(AppendResult.APPENDED);
+            assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(position(10));
+            assertThat(store.gtidState().toString()).isEqualTo("0-1-3");
+            store.sync();
+        }
+        try (BinlogStore reopened = BinlogStore.open(dir)) {
+            List<byte[]> read = readAll(reopened.open(FILE, 4));
+            assertThat(read).hasSize(10);
+            for (int i = 0; i < 10; i++) {
+                assertThat(read.get(i)).as("event %d", i).isEqualTo(events.get(i));
+            }
+        }
+    }
+
     @Test
     void discardAllEmptiesTheStoreForGoodAndItStartsOverFromAnyFile() throws Exception {
         try (BinlogStore store = BinlogStore.open(dir)) {
