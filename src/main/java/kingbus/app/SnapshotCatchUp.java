@@ -68,7 +68,8 @@ final class SnapshotCatchUp implements SnapshotFetcher {
         long begin = System.nanoTime();
         long bytesBefore = store.bytesAppended();
         BinlogSyncer puller = new BinlogSyncer(new BinlogSyncer.Settings(host, port, user, password, serverId,
-                Duration.ofSeconds(1), maxEntryBytes, 4, Duration.ofMillis(200), Duration.ofSeconds(2), tls, false),
+                Duration.ofSeconds(1), maxEntryBytes, 4, Duration.ofMillis(200), Duration.ofSeconds(2), tls, false,
+                BinlogSyncer.Settings.defaultNetTimeout(Duration.ofSeconds(1))),
                 this::localEnd, this::appendLocally, threads);
         synchronized (appendGate) {
             accepting = true;

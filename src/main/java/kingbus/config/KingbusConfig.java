@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import kingbus.syncer.BinlogSyncer;
 import org.eclipse.microprofile.config.Config;
 
 /**
@@ -37,6 +38,8 @@ public class KingbusConfig {
     private final String masterUser;
     private final String masterPassword;
     private final String masterHeartbeatSeconds;
+    /** Empty: three heartbeats, at least 10 s (see {@link #masterNetTimeout()}). */
+    private final Optional<String> masterNetTimeoutSeconds;
     private final String replicaUser;
     private final String replicaPassword;
     private final String adminUser;
@@ -77,6 +80,7 @@ public class KingbusConfig {
         this.masterUser = null;
         this.masterPassword = null;
         this.masterHeartbeatSeconds = null;
+        this.masterNetTimeoutSeconds = Optional.empty();
         this.replicaUser = null;
         this.replicaPassword = null;
         this.adminUser = null;
@@ -119,6 +123,8 @@ public class KingbusConfig {
         this.masterUser = read(source, "kingbus.master.user", "repl");
         this.masterPassword = read(source, "kingbus.master.password", "");
         this.masterHeartbeatSeconds = read(source, "kingbus.master.heartbeat-seconds", "1");
+        this.masterNetTimeoutSeconds = source.getOptionalValue("kingbus.master.net-timeout-seconds", String.class)
+                .map(String::trim);
         this.replicaUser = read(source, "kingbus.replica.user", "repl");
         this.replicaPassword = read(source, "kingbus.replica.password", "");
         this.adminUser = read(source, "kingbus.admin.user", "admin");
@@ -167,6 +173,16 @@ public class KingbusConfig {
         checkRange(problems, "kingbus.mysql.max-connections", maxConnections, 1, 100_000);
         checkRange(problems, "kingbus.mysql.idle-timeout-seconds", idleTimeoutSeconds, 1, 31_536_000);
         checkRange(problems, "kingbus.master.heartbeat-seconds", masterHeartbeatSeconds, 1, 4_294_967);
+        masterNetTimeoutSeconds.ifPresent(timeout -> {
+            int before = problems.size();
+            checkRange(problems, "kingbus.master.net-timeout-seconds", timeout, 2, 4_294_967);
+            if (problems.size() == before && masterHeartbeatSeconds.matches("\\d{1,7}")
+                    && Long.parseLong(timeout) <= Long.parseLong(masterHeartbeatSeconds)) {
+                problems.add("kingbus.master.net-timeout-seconds=" + timeout + " must be longer than"
+                        + " kingbus.master.heartbeat-seconds=" + masterHeartbeatSeconds + ": an idle master sends only"
+                        + " a heartbeat each period");
+            }
+        });
         checkRange(problems, "kingbus.raft.max-log-bytes", raftMaxLogBytes, 1 << 20, Long.MAX_VALUE);
         checkRange(problems, "kingbus.raft.max-entry-bytes", raftMaxEntryBytes, 1024, 256L << 20);
         checkRange(problems, "kingbus.raft.max-apply-lag-seconds", raftMaxApplyLagSeconds, 1, 86_400);
@@ -326,6 +342,17 @@ public class KingbusConfig {
 
     public Duration masterHeartbeat() {
         return Duration.ofSeconds(Long.parseLong(masterHeartbeatSeconds.trim()));
+    }
+
+    /**
+     * How long the syncer waits for anything from the master (an event or a heartbeat) before it drops the
+     * connection and connects again, as a MariaDB replica's {@code slave_net_timeout}: without it, a link that
+     * went silent (a cut network, a master host that died without closing its connections) would hold the
+     * syncer forever. {@code kingbus.master.net-timeout-seconds}; unset, three heartbeats and at least 10 s.
+     */
+    public Duration masterNetTimeout() {
+        return masterNetTimeoutSeconds.map(timeout -> Duration.ofSeconds(Long.parseLong(timeout)))
+                .orElseGet(() -> BinlogSyncer.Settings.defaultNetTimeout(masterHeartbeat()));
     }
 
     public String replicaUser() {

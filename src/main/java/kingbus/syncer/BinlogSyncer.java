@@ -15,6 +15,7 @@ import com.github.shyiko.mysql.binlog.network.protocol.command.QueryCommand;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -125,6 +126,9 @@ public final class BinlogSyncer implements AutoCloseable {
      * @param tls how connections to the master are secured
      * @param semiSync act as a semi-sync replica: acknowledge each transaction the master asks
      *     about once it is committed in Raft
+     * @param netTimeout how long a read from the master may wait for anything, an event or a heartbeat, before
+     *     the connection is dropped and made again (a MariaDB replica's {@code slave_net_timeout}); it also bounds
+     *     each query to the master
      */
     public record Settings(
             String host,
@@ -138,13 +142,27 @@ public final class BinlogSyncer implements AutoCloseable {
             Duration minBackoff,
             Duration maxBackoff,
             MasterTls tls,
-            boolean semiSync) {
+            boolean semiSync,
+            Duration netTimeout) {
 
-        /** Settings for a master reached without TLS. */
+        public Settings {
+            if (netTimeout.compareTo(heartbeat) <= 0) {
+                throw new IllegalArgumentException("The net timeout (" + netTimeout + ") must be longer than the"
+                        + " heartbeat period (" + heartbeat + ")");
+            }
+        }
+
+        /** Settings for a master reached without TLS, with {@link #defaultNetTimeout}. */
         public Settings(String host, int port, String user, String password, long serverId, Duration heartbeat,
                 int maxEntryBytes, int maxInFlight, Duration minBackoff, Duration maxBackoff) {
             this(host, port, user, password, serverId, heartbeat, maxEntryBytes, maxInFlight, minBackoff, maxBackoff,
-                    MasterTls.DISABLED, false);
+                    MasterTls.DISABLED, false, defaultNetTimeout(heartbeat));
+        }
+
+        /** Three heartbeat periods, and at least 10 s: what a silent master is given before the syncer reconnects. */
+        public static Duration defaultNetTimeout(Duration heartbeat) {
+            Duration three = heartbeat.multipliedBy(3);
+            return three.compareTo(Duration.ofSeconds(10)) < 0 ? Duration.ofSeconds(10) : three;
         }
     }
 
@@ -336,7 +354,13 @@ public final class BinlogSyncer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             } catch (Exception e) {
-                fail("Replication from master " + master() + " failed: " + describe(e));
+                if (causedBy(e, SocketTimeoutException.class)) {
+                    fail("The master " + master() + " sent nothing for " + settings.netTimeout().toSeconds()
+                            + " s, not even a heartbeat (kingbus.master.net-timeout-seconds): dropping the"
+                            + " connection and connecting again");
+                } else {
+                    fail("Replication from master " + master() + " failed: " + describe(e));
+                }
             } finally {
                 if (session != null) {
                     session.shutDown();
@@ -365,6 +389,15 @@ public final class BinlogSyncer implements AutoCloseable {
             LOG.warning(message);
         }
         lastError = message;
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(Throwable e) {
@@ -403,6 +436,7 @@ public final class BinlogSyncer implements AutoCloseable {
         props.setProperty("user", settings.user());
         props.setProperty("password", settings.password());
         props.setProperty("connectTimeout", "5000");
+        props.setProperty("socketTimeout", String.valueOf(settings.netTimeout().toMillis()));
         MasterTls tls = settings.tls();
         if (tls.enabled()) {
             props.setProperty("sslMode", tls.jdbcSslMode());
@@ -509,6 +543,14 @@ public final class BinlogSyncer implements AutoCloseable {
                     settings.password(), semiSync);
             c.setServerId(settings.serverId());
             c.setKeepAlive(false);
+            // The connector reads without a timeout: a link gone silent (cut, or a master host that died without
+            // closing it) would block this session for good. With heartbeats asked for, silence this long is a
+            // dead link, as for a MariaDB replica's slave_net_timeout.
+            c.setSocketFactory(() -> {
+                Socket socket = new Socket();
+                socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.netTimeout().toMillis()));
+                return socket;
+            });
             c.setHeartbeatInterval(settings.heartbeat().toMillis());
             c.setUseSendAnnotateRowsEvent(true);
             MasterTls tls = settings.tls();

@@ -2,6 +2,7 @@ package kingbus.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +44,22 @@ class KingbusConfigTest {
                 "kingbus.mysql.port=70000 is out of range: expected 1 to 65535",
                 "kingbus.server.id='abc' is not a whole number (expected 1 to 4294967295)",
                 "kingbus.raft.members='n2@127.0.0.1:7801' does not list this node, kingbus.node.name='n1'");
+    }
+
+    @Test
+    void theMasterNetTimeoutIsThreeHeartbeatsAtLeastTenSecondsUnlessSetAndMustOutlastAHeartbeat() {
+        assertThat(new KingbusConfig(configOf(Map.of())).masterNetTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(new KingbusConfig(configOf(Map.of("kingbus.master.heartbeat-seconds", "30"))).masterNetTimeout())
+                .isEqualTo(Duration.ofSeconds(90));
+        KingbusConfig set = new KingbusConfig(configOf(Map.of("kingbus.master.net-timeout-seconds", "4")));
+        assertThat(set.problems()).isEmpty();
+        assertThat(set.masterNetTimeout()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(new KingbusConfig(configOf(Map.of("kingbus.master.net-timeout-seconds", "5",
+                "kingbus.master.heartbeat-seconds", "5"))).problems()).containsExactly(
+                "kingbus.master.net-timeout-seconds=5 must be longer than kingbus.master.heartbeat-seconds=5: an idle"
+                        + " master sends only a heartbeat each period");
+        assertThat(new KingbusConfig(configOf(Map.of("kingbus.master.net-timeout-seconds", "1"))).problems())
+                .containsExactly("kingbus.master.net-timeout-seconds=1 is out of range: expected 2 to 4294967");
     }
 
     @Test
