@@ -32,6 +32,7 @@ public class KingbusConfig {
     private final String mysqlPort;
     private final String maxConnections;
     private final String idleTimeoutSeconds;
+    private final String netWriteTimeoutSeconds;
     private final String serverId;
     private final Optional<String> masterHost;
     private final String masterPort;
@@ -74,6 +75,7 @@ public class KingbusConfig {
         this.mysqlPort = null;
         this.maxConnections = null;
         this.idleTimeoutSeconds = null;
+        this.netWriteTimeoutSeconds = null;
         this.serverId = null;
         this.masterHost = Optional.empty();
         this.masterPort = null;
@@ -117,6 +119,7 @@ public class KingbusConfig {
         this.mysqlPort = read(source, "kingbus.mysql.port", "3307");
         this.maxConnections = read(source, "kingbus.mysql.max-connections", "1000");
         this.idleTimeoutSeconds = read(source, "kingbus.mysql.idle-timeout-seconds", "28800");
+        this.netWriteTimeoutSeconds = read(source, "kingbus.mysql.net-write-timeout-seconds", "60");
         this.serverId = read(source, "kingbus.server.id", "4242");
         this.masterHost = source.getOptionalValue("kingbus.master.host", String.class);
         this.masterPort = read(source, "kingbus.master.port", "3306");
@@ -172,6 +175,7 @@ public class KingbusConfig {
         checkRange(problems, "kingbus.server.id", serverId, 1, 0xFFFF_FFFFL);
         checkRange(problems, "kingbus.mysql.max-connections", maxConnections, 1, 100_000);
         checkRange(problems, "kingbus.mysql.idle-timeout-seconds", idleTimeoutSeconds, 1, 31_536_000);
+        checkRange(problems, "kingbus.mysql.net-write-timeout-seconds", netWriteTimeoutSeconds, 1, 31_536_000);
         checkRange(problems, "kingbus.master.heartbeat-seconds", masterHeartbeatSeconds, 1, 4_294_967);
         masterNetTimeoutSeconds.ifPresent(timeout -> {
             int before = problems.size();
@@ -298,6 +302,11 @@ public class KingbusConfig {
 
     public Duration idleTimeout() {
         return Duration.ofSeconds(Long.parseLong(idleTimeoutSeconds.trim()));
+    }
+
+    /** A client that takes nothing sent to it for this long is disconnected ({@code net_write_timeout}). */
+    public Duration netWriteTimeout() {
+        return Duration.ofSeconds(Long.parseLong(netWriteTimeoutSeconds.trim()));
     }
 
     public long serverId() {

@@ -52,6 +52,10 @@ final class ClientSession {
     private volatile RegisterSlaveCommand registration;
     private volatile boolean dumping;
     private volatile SemiSync.Ack lastSemiSyncAck;
+    /** What the session writes to its client goes through this, plain or under TLS. */
+    private volatile TimedOutputStream output;
+    /** Why the server closed this connection from another thread, or null. */
+    private volatile String closedBecause;
     private String user = "";
     private boolean deprecateEof;
 
@@ -98,7 +102,8 @@ final class ClientSession {
             plain.setTcpNoDelay(true);
             plain.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE,
                     server.settings().idleTimeout().toMillis())));
-            PacketIO io = new PacketIO(plain.getInputStream(), plain.getOutputStream(), MysqlServer.MAX_CLIENT_PAYLOAD);
+            output = new TimedOutputStream(plain.getOutputStream());
+            PacketIO io = new PacketIO(plain.getInputStream(), output, MysqlServer.MAX_CLIENT_PAYLOAD);
             io = authenticate(io);
             if (io == null) {
                 ending = null; // authenticate() logged why
@@ -108,18 +113,22 @@ final class ClientSession {
         } catch (SocketTimeoutException e) {
             ending = "closed after " + server.settings().idleTimeout().toSeconds() + " s idle";
         } catch (EOFException | SocketException e) {
-            ending = server.isClosing() ? "closed by shutdown" : "closed by the client";
+            String why = closedBecause;
+            ending = why != null ? why : server.isClosing() ? "closed by shutdown" : "closed by the client";
             LOG.fine(() -> "Connection " + connectionId + " from " + peer() + ": " + e);
         } catch (IOException | RuntimeException e) {
-            ending = "ended by an error: " + e;
+            String why = closedBecause;
+            ending = why != null ? why : "ended by an error: " + e;
             LOG.log(Level.FINE, "Connection " + connectionId, e);
         } finally {
             closeQuietly();
             server.ended(this);
             String how = ending;
-            if (how != null) LOG.info(() -> "Connection " + connectionId + " from " + peer() + " (user '" + user + "'"
-                    + (registration != null ? ", replica server_id " + registration.serverId() : "") + ") " + how
-                    + describeLastAck());
+            if (how != null) {
+                LOG.log(closedBecause != null ? Level.WARNING : Level.INFO, () -> "Connection " + connectionId
+                        + " from " + peer() + " (user '" + user + "'" + (registration != null ? ", replica server_id "
+                        + registration.serverId() : "") + ") " + how + describeLastAck());
+            }
         }
     }
 
@@ -224,7 +233,8 @@ final class ClientSession {
         secured.setUseClientMode(false);
         socket = secured;
         secured.startHandshake();
-        PacketIO io = new PacketIO(secured.getInputStream(), secured.getOutputStream(), MysqlServer.MAX_CLIENT_PAYLOAD);
+        output = new TimedOutputStream(secured.getOutputStream());
+        PacketIO io = new PacketIO(secured.getInputStream(), output, MysqlServer.MAX_CLIENT_PAYLOAD);
         io.sequence(plain.sequence());
         return io;
     }
@@ -378,6 +388,18 @@ final class ClientSession {
      * Ends the connection from any thread. The TCP socket is closed, not the TLS layer: closing that
      * would wait to send close_notify behind a dump blocked writing to a stalled replica.
      */
+    /** How long a write to the client has been blocked at {@code now} ({@link System#nanoTime()}); 0 when none is. */
+    long writeBlockedNanos(long now) {
+        TimedOutputStream out = output;
+        return out == null ? 0 : out.blockedNanos(now);
+    }
+
+    /** Closes the connection from another thread; the session ends saying {@code why}. */
+    void closeBecause(String why) {
+        closedBecause = why;
+        closeQuietly();
+    }
+
     void closeQuietly() {
         try {
             plainSocket.close();

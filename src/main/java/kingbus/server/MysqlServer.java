@@ -55,6 +55,7 @@ public final class MysqlServer implements AutoCloseable {
     private volatile ServerSocket socket;
     private volatile boolean closed;
     private Thread acceptor;
+    private Thread writeWatch;
 
     public MysqlServer(ServerSettings settings, BinlogReader store, ThreadFactory threads) {
         this(settings, store, null, threads);
@@ -83,6 +84,9 @@ public final class MysqlServer implements AutoCloseable {
             acceptor = threads.newThread(this::acceptLoop);
             nameThread(acceptor, "kingbus-mysql-acceptor");
             acceptor.start();
+            writeWatch = threads.newThread(this::watchWrites);
+            nameThread(writeWatch, "kingbus-mysql-write-watch");
+            writeWatch.start();
         } catch (RuntimeException e) {
             server.close();
             throw new IOException("Could not start the MySQL listener thread: " + e, e);
@@ -120,6 +124,32 @@ public final class MysqlServer implements AutoCloseable {
                 LOG.log(Level.WARNING, "No thread for a MySQL connection from " + client.getRemoteSocketAddress(), e);
                 sessions.remove(session);
                 closeQuietly(client);
+            }
+        }
+    }
+
+    /**
+     * Closes the connections whose client has taken nothing for {@link ServerSettings#netWriteTimeout()}: a write
+     * into a full socket buffer blocks for as long as the client does not read (a frozen replica keeps its TCP
+     * window shut for good), and a Java socket write has no timeout. Checks four times per timeout, at most once a
+     * second.
+     */
+    private void watchWrites() {
+        long timeout = settings.netWriteTimeout().toNanos();
+        long period = Math.max(10, Math.min(1000, settings.netWriteTimeout().toMillis() / 4));
+        while (!closed) {
+            try {
+                Thread.sleep(period); // a periodic check, not a wait for a condition
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (ClientSession session : sessions.keySet()) {
+                if (session.writeBlockedNanos(now) > timeout) {
+                    // The session's last log line says so, as a warning.
+                    session.closeBecause("closed: the client took nothing of what was sent to it for "
+                            + settings.netWriteTimeout().toSeconds() + " s (kingbus.mysql.net-write-timeout-seconds)");
+                }
             }
         }
     }
@@ -239,6 +269,11 @@ public final class MysqlServer implements AutoCloseable {
         Thread a = acceptor;
         if (a != null) {
             running.add(a);
+        }
+        Thread watch = writeWatch;
+        if (watch != null) {
+            watch.interrupt();
+            running.add(watch);
         }
         for (Map.Entry<ClientSession, Thread> session : sessions.entrySet()) {
             session.getKey().closeQuietly();

@@ -20,6 +20,9 @@ import kingbus.protocol.packet.Packets;
  * @param requireTls logins not over TLS are refused
  * @param authPlugin {@code mysql_native_password}: clients asking for {@code client_ed25519} get ed25519, others
  *     mysql_native_password; {@code ed25519}: every client must use ed25519
+ * @param netWriteTimeout a connection whose client takes nothing of what is sent to it for this long is closed
+ *     (MariaDB's {@code net_write_timeout}): a replica that froze or whose link went silent does not hold its
+ *     session and thread for good
  *
  * <p>Immutable and thread-safe.
  */
@@ -35,12 +38,16 @@ public record ServerSettings(
         Duration idleTimeout,
         SSLContext tls,
         boolean requireTls,
-        String authPlugin) {
+        String authPlugin,
+        Duration netWriteTimeout) {
+
+    /** MariaDB's default {@code net_write_timeout}. */
+    public static final Duration DEFAULT_NET_WRITE_TIMEOUT = Duration.ofSeconds(60);
 
     /** Settings without TLS, with mysql_native_password logins. */
     public ServerSettings(String host, int port, long serverId, String replicaUser, String replicaPassword,
             String adminUser, String adminPassword, int maxConnections, Duration idleTimeout) {
         this(host, port, serverId, replicaUser, replicaPassword, adminUser, adminPassword, maxConnections, idleTimeout,
-                null, false, Packets.MYSQL_NATIVE_PASSWORD);
+                null, false, Packets.MYSQL_NATIVE_PASSWORD, DEFAULT_NET_WRITE_TIMEOUT);
     }
 }

@@ -97,7 +97,7 @@ final class ServerVariables {
         v.put("lower_case_table_names", "0");
         v.put("max_allowed_packet", "1073741824");
         v.put("net_read_timeout", "30");
-        v.put("net_write_timeout", "60");
+        v.put("net_write_timeout", String.valueOf(settings.netWriteTimeout().toSeconds()));
         v.put("port", String.valueOf(server.boundPort()));
         v.put("read_only", "ON");
         // Kingbus serves semi-sync replicas (it sends only committed events, so an ack never holds a commit).

@@ -23,6 +23,7 @@ class KingbusConfigTest {
         assertThat(config.masterHost()).isEmpty();
         assertThat(config.storeZstdLevel()).as("compression at rest is off by default").isZero();
         assertThat(config.storeSyncMillis()).isEqualTo(200);
+        assertThat(config.netWriteTimeout()).as("MariaDB's net_write_timeout").isEqualTo(Duration.ofSeconds(60));
         assertThat(new KingbusConfig(configOf(Map.of("kingbus.store.compression", "zstd"))).storeZstdLevel())
                 .isEqualTo(3);
     }
@@ -36,11 +37,13 @@ class KingbusConfigTest {
         values.put("kingbus.store.compression", "lz4");
         values.put("kingbus.store.compression-level", "23");
         values.put("kingbus.store.sync-millis", "5");
+        values.put("kingbus.mysql.net-write-timeout-seconds", "0");
         KingbusConfig config = new KingbusConfig(configOf(values));
         assertThat(config.problems()).containsExactlyInAnyOrder(
                 "kingbus.store.compression='lz4' must be none or zstd",
                 "kingbus.store.compression-level=23 is out of range: expected 1 to 22",
                 "kingbus.store.sync-millis=5 is out of range: expected 10 to 60000",
+                "kingbus.mysql.net-write-timeout-seconds=0 is out of range: expected 1 to 31536000",
                 "kingbus.mysql.port=70000 is out of range: expected 1 to 65535",
                 "kingbus.server.id='abc' is not a whole number (expected 1 to 4294967295)",
                 "kingbus.raft.members='n2@127.0.0.1:7801' does not list this node, kingbus.node.name='n1'");

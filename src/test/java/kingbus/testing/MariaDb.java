@@ -407,10 +407,23 @@ public final class MariaDb implements AutoCloseable {
         }
     }
 
-    /** Stops mariadbd (SIGTERM by PID, SIGKILL after 60 s) and deletes its directory. */
+    /** SIGSTOP: the server stops reading its sockets; the kernel keeps its connections open. */
+    public void freeze() {
+        Processes.run(null, List.of("kill", "-STOP", String.valueOf(process.pid())), 10);
+    }
+
+    /** SIGCONT after {@link #freeze}. */
+    public void thaw() {
+        Processes.run(null, List.of("kill", "-CONT", String.valueOf(process.pid())), 10);
+    }
+
+    /** Stops mariadbd (SIGTERM by PID, SIGKILL after 60 s; thawed first) and deletes its directory. */
     @Override
     public void close() {
         if (process != null) {
+            if (process.isAlive()) {
+                thaw(); // a frozen server would not act on SIGTERM
+            }
             Processes.stop(process, 60);
         }
         Processes.deleteTree(dir);
