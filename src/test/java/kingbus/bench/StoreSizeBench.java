@@ -16,8 +16,8 @@ import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.RawClient;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 6's store benchmark, run by {@code bench/store-size.sh} (not part of {@code mvn verify}):
@@ -33,12 +33,8 @@ class StoreSizeBench {
     private static final int ROWS = Integer.getInteger("kingbus.bench.rows-per-transaction", 250);
     /** kingbus.store.compression for the node (none or zstd). */
     private static final String COMPRESSION = System.getProperty("kingbus.bench.store-compression", "none");
-    private final Cleanup cleanup = new Cleanup();
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
 
     @Test
     void storeOfManyGigabytes() throws Exception {

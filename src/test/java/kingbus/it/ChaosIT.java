@@ -23,8 +23,8 @@ import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Chaos under load: a 3-node cluster while a node (the leader more often than not) is killed with
@@ -43,25 +43,17 @@ class ChaosIT {
     private static final int MAX_INTERVAL = Integer.getInteger("kingbus.chaos.max-interval-seconds", 5);
     private static final long SEED = Long.getLong("kingbus.chaos.seed", 20261124L);
 
-    private final Cleanup cleanup = new Cleanup();
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        return cleanup.add(resource);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
 
     @Test
     void killsUnderLoadLoseAndDoubleNothing() throws Exception {
         Random random = new Random(SEED);
-        MariaDb master = keep(MariaDb.start(1));
-        MariaDb replica = keep(MariaDb.start(2));
+        MariaDb master = cleanup.add(MariaDb.start(1));
+        MariaDb replica = cleanup.add(MariaDb.start(2));
         master.execute("CREATE DATABASE chaos", "CREATE TABLE chaos.t (id BIGINT PRIMARY KEY, v VARCHAR(64))");
         List<KingbusProcess> nodes = KingbusProcess.cluster(master, 3);
-        nodes.forEach(this::keep);
+        nodes.forEach(cleanup::add);
         nodes.forEach(KingbusProcess::start);
         nodes.forEach(KingbusProcess::awaitReady);
         KingbusProcess served = nodes.get(2);

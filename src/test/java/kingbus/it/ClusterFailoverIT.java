@@ -17,8 +17,8 @@ import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three Kingbus nodes on loopback between a real master and two real replicas: the leader is
@@ -28,16 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterFailoverIT {
 
-    private final Cleanup cleanup = new Cleanup();
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        return cleanup.add(resource);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
 
     private final List<KingbusProcess> nodes = new ArrayList<>();
     private final List<MariaDb> replicas = new ArrayList<>();
@@ -53,14 +45,14 @@ class ClusterFailoverIT {
 
     /** Starts it all; returns once 300 transactions are written and the follower's replica has them. */
     private UnderLoad startUnderLoad() {
-        MariaDb master = keep(MariaDb.start(1));
-        MariaDb onFollower = keep(MariaDb.start(2));
-        MariaDb onLeader = keep(MariaDb.start(3));
+        MariaDb master = cleanup.add(MariaDb.start(1));
+        MariaDb onFollower = cleanup.add(MariaDb.start(2));
+        MariaDb onLeader = cleanup.add(MariaDb.start(3));
         replicas.addAll(List.of(onFollower, onLeader));
         master.execute("CREATE DATABASE app",
                 "CREATE TABLE app.events (id BIGINT PRIMARY KEY, writer INT, payload VARCHAR(200), UNIQUE KEY (writer, id))");
         nodes.addAll(KingbusProcess.cluster(master, 3));
-        nodes.forEach(this::keep);
+        nodes.forEach(cleanup::add);
         nodes.forEach(KingbusProcess::start);
         nodes.forEach(KingbusProcess::awaitReady);
         KingbusProcess leader = KingbusProcess.leaderOf(nodes);
@@ -190,12 +182,12 @@ class ClusterFailoverIT {
     }
 
     private void largeTransactionAndMinority() throws Exception {
-        MariaDb master = keep(MariaDb.start(1));
-        MariaDb replica = keep(MariaDb.start(2));
+        MariaDb master = cleanup.add(MariaDb.start(1));
+        MariaDb replica = cleanup.add(MariaDb.start(2));
         replicas.add(replica);
         master.execute("CREATE DATABASE big", "CREATE TABLE big.rows (id INT PRIMARY KEY, pad CHAR(100))");
         nodes.addAll(KingbusProcess.cluster(master, 3));
-        nodes.forEach(this::keep);
+        nodes.forEach(cleanup::add);
         nodes.forEach(KingbusProcess::start);
         nodes.forEach(KingbusProcess::awaitReady);
         KingbusProcess leader = KingbusProcess.leaderOf(nodes);

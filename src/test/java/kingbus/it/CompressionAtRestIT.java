@@ -9,8 +9,8 @@ import kingbus.testing.BinlogTool;
 import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 6, compression at rest: a node with {@code kingbus.store.compression=zstd} keeps the binlog in less
@@ -20,12 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class CompressionAtRestIT {
 
-    private final Cleanup cleanup = new Cleanup();
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
 
     @Test
     void aCompressedStoreServesTheMastersBytesExactlyBeforeAndAfterARestart() throws Exception {

@@ -10,8 +10,8 @@ import kingbus.testing.Cleanup;
 import kingbus.testing.CorruptingProxy;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 5: Kingbus checks the CRC32 of every event it receives and never stores a corrupt one. A
@@ -25,12 +25,8 @@ class CorruptEventIT {
     /** WRITE_ROWS_EVENT_V1, the row event MariaDB 10.11 writes for an INSERT. */
     private static final int WRITE_ROWS_EVENT_V1 = 23;
 
-    private final Cleanup cleanup = new Cleanup();
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
 
     @Test
     void aCorruptEventFromTheMasterIsRefusedAndFetchedAgain() throws Exception {

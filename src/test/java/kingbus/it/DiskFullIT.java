@@ -18,8 +18,8 @@ import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.Processes;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The node's data dir is a 48 MB tmpfs: the binlog fills it until fewer than
@@ -30,12 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 class DiskFullIT {
 
-    private final Cleanup cleanup = new Cleanup();
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
 
     @Test
     void aFullDiskStopsAppendsVisiblyAndTheyResumeWhenSpaceIsFreed() throws Exception {

@@ -17,8 +17,8 @@ import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.Processes;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 5: a master whose binlog is encrypted on its disk ({@code encrypt_binlog=ON} with the
@@ -32,12 +32,8 @@ class EncryptedMasterIT {
 
     private static final String MARKER = "kingbus-plaintext-marker";
 
-    private final Cleanup cleanup = new Cleanup();
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
 
     @Test
     void aMasterWithEncryptedBinlogsIsReplicatedAndServedByteIdentical() throws IOException {

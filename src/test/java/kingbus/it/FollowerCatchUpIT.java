@@ -16,8 +16,8 @@ import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A follower is stopped while the master writes {@code kingbus.catchup.mb} MB of binlog (20 in CI;
@@ -28,12 +28,8 @@ class FollowerCatchUpIT {
 
     private static final int MEGABYTES = Integer.getInteger("kingbus.catchup.mb", 20);
 
-    private final Cleanup cleanup = new Cleanup();
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
 
     @Test
     void stoppedFollowerCatchesUpAndServesTheSameBytes() throws Exception {

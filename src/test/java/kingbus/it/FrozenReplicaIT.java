@@ -8,8 +8,8 @@ import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A replica that stops reading (SIGSTOP: its kernel keeps the connection open with its TCP window shut) must not
@@ -20,12 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class FrozenReplicaIT {
 
-    private final Cleanup cleanup = new Cleanup();
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
 
     @Test
     void aReplicaThatTakesNothingIsDisconnectedAfterTheWriteTimeoutAndCatchesUpWhenItReadsAgain() throws Exception {

@@ -18,8 +18,8 @@ import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.NetNamespaces;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three Kingbus nodes, each in a network namespace of its own (a host of its own, linked to this host by a bridge);
@@ -33,18 +33,10 @@ import org.junit.jupiter.api.Test;
  */
 class NetworkPartitionIT {
 
-    private final Cleanup cleanup = new Cleanup();
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
     private final List<KingbusProcess> nodes = new ArrayList<>();
     private final List<MariaDb> replicas = new ArrayList<>();
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        return cleanup.add(resource);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
 
     @Test
     void aLeaderCutOffByTheNetworkIsReplacedAndRejoinsWithoutLosingOrDoublingAnything() throws Exception {
@@ -58,16 +50,16 @@ class NetworkPartitionIT {
 
     /** Cuts the leader's link ({@code leaderCut}) or a follower's under load, then heals it; checks it all. */
     private void cutAndHeal(boolean leaderCut) throws Exception {
-        NetNamespaces net = keep(NetNamespaces.create(3)); // closed last: after the nodes in it have stopped
-        MariaDb master = keep(MariaDb.start(1, "--bind-address=0.0.0.0")); // the nodes reach it on the bridge
-        MariaDb onFollower = keep(MariaDb.start(2));
-        MariaDb onLeader = keep(MariaDb.start(3));
+        NetNamespaces net = cleanup.add(NetNamespaces.create(3)); // closed last: after the nodes in it have stopped
+        MariaDb master = cleanup.add(MariaDb.start(1, "--bind-address=0.0.0.0")); // the nodes reach it on the bridge
+        MariaDb onFollower = cleanup.add(MariaDb.start(2));
+        MariaDb onLeader = cleanup.add(MariaDb.start(3));
         replicas.addAll(List.of(onFollower, onLeader));
         master.execute("CREATE DATABASE app", "CREATE TABLE app.events (id BIGINT PRIMARY KEY, payload VARCHAR(100))");
         nodes.addAll(KingbusProcess.clusterInNamespaces(master, net.hostAddress(),
                 List.of(net.address(1), net.address(2), net.address(3)),
                 List.of(net.namespace(1), net.namespace(2), net.namespace(3))));
-        nodes.forEach(this::keep);
+        nodes.forEach(cleanup::add);
         nodes.forEach(KingbusProcess::start);
         nodes.forEach(KingbusProcess::awaitReady);
         KingbusProcess leader = KingbusProcess.leaderOf(nodes);

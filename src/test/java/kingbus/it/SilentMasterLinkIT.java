@@ -10,8 +10,8 @@ import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.SilencingProxy;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The link to the master goes silent, as a cut network or a master host that died leaves it: no FIN, no RST,
@@ -22,12 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class SilentMasterLinkIT {
 
-    private final Cleanup cleanup = new Cleanup();
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
 
     @Test
     void aLinkThatGoesSilentIsDroppedAfterTheNetTimeoutAndReplicationGoesOn() throws Exception {

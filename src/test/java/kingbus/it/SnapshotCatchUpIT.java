@@ -18,8 +18,8 @@ import kingbus.testing.MariaDb;
 import kingbus.testing.MariadbCli;
 import kingbus.testing.Processes;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A follower that was down while the cluster wrote more than the Raft log keeps
@@ -29,13 +29,9 @@ import org.junit.jupiter.api.Test;
  */
 class SnapshotCatchUpIT {
 
-    private final Cleanup cleanup = new Cleanup();
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
     private final Random random = new Random(7);
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
 
     @Test
     void followerDownPastThePurgeAndTheLogTruncationRejoinsThroughASnapshot() throws Exception {

@@ -10,8 +10,8 @@ import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 5, upstream semi-sync ({@code kingbus.master.semi-sync=true}) on a 3-node cluster: the
@@ -27,13 +27,9 @@ class UpstreamSemiSyncIT {
 
     private static final long MASTER_TIMEOUT_MILLIS = 5000;
 
-    private final Cleanup cleanup = new Cleanup();
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
     private final List<KingbusProcess> nodes = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
 
     @Test
     void theMasterIsAcknowledgedOnlyForTransactionsAMajorityHolds() throws Exception {

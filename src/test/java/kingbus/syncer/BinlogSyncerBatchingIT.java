@@ -14,8 +14,8 @@ import kingbus.raft.EntryCodec;
 import kingbus.store.Chunk;
 import kingbus.testing.Cleanup;
 import kingbus.testing.MariaDb;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 7: under load the syncer packs the transactions that queue while its window of proposals is full into
@@ -29,12 +29,8 @@ class BinlogSyncerBatchingIT {
     private static final int EVENT_TYPE_OFFSET = 4;
     private static final int EVENT_LEN_OFFSET = 9;
 
-    private final Cleanup cleanup = new Cleanup();
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
 
     @Test
     void transactionsThatQueueWhileTheWindowIsFullShareOneEntry() throws Exception {

@@ -13,8 +13,8 @@ import kingbus.raft.EntryCodec;
 import kingbus.store.Chunk;
 import kingbus.testing.Cleanup;
 import kingbus.testing.MariaDb;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Resuming where the committed binlog ends exactly at a file's last transaction, its ROTATE event not held (a new
@@ -24,12 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 class BinlogSyncerResumeIT {
 
-    private final Cleanup cleanup = new Cleanup();
-
-    @AfterEach
-    void cleanUp() {
-        cleanup.close();
-    }
+    @RegisterExtension
+    final Cleanup cleanup = new Cleanup();
 
     @Test
     void aFileHeldUpToItsLastTransactionGetsItsRotateEventBeforeTheNextFile() throws Exception {
