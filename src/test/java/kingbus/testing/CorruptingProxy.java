@@ -3,11 +3,7 @@ package kingbus.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,27 +13,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that a replica of the server refuses a corrupt event. Threads: one acceptor, two pumps per
  * connection; {@link #close()} stops them all.
  */
-public final class CorruptingProxy implements AutoCloseable {
+public final class CorruptingProxy extends TcpRelay {
 
-    private final ServerSocket listener;
-    private final int targetPort;
     private final int eventType;
     private final AtomicInteger corrupted = new AtomicInteger();
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-    private final Thread acceptor;
 
     /** Listens on a free loopback port and relays to {@code targetPort}; corrupts one event of {@code eventType}. */
     public CorruptingProxy(int targetPort, int eventType) throws IOException {
-        this.targetPort = targetPort;
+        super(targetPort, "corrupting-proxy");
         this.eventType = eventType;
-        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        this.acceptor = new Thread(this::acceptLoop, "corrupting-proxy");
-        acceptor.setDaemon(true);
-        acceptor.start();
-    }
-
-    public int port() {
-        return listener.getLocalPort();
     }
 
     /** How many events were corrupted so far (0 or 1). */
@@ -45,23 +29,14 @@ public final class CorruptingProxy implements AutoCloseable {
         return corrupted.get();
     }
 
-    private void acceptLoop() {
-        while (!listener.isClosed()) {
-            try {
-                Socket client = listener.accept();
-                Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-                sockets.add(client);
-                sockets.add(server);
-                pump(client.getInputStream(), server.getOutputStream(), false);
-                pump(server.getInputStream(), client.getOutputStream(), true);
-            } catch (IOException e) {
-                return;
-            }
-        }
+    @Override
+    protected void relay(Socket client, Socket server) throws IOException {
+        pump(client.getInputStream(), server.getOutputStream(), false);
+        pump(server.getInputStream(), client.getOutputStream(), true);
     }
 
     private void pump(InputStream in, OutputStream out, boolean fromServer) {
-        Thread thread = new Thread(() -> {
+        startDaemon("corrupting-proxy-pump", () -> {
             try {
                 if (!fromServer) {
                     in.transferTo(out);
@@ -89,22 +64,6 @@ public final class CorruptingProxy implements AutoCloseable {
                 closeQuietly(in);
                 closeQuietly(out);
             }
-        }, "corrupting-proxy-pump");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private static void closeQuietly(AutoCloseable closeable) {
-        try {
-            closeable.close();
-        } catch (Exception e) {
-            // closing anyway
-        }
-    }
-
-    @Override
-    public void close() {
-        closeQuietly(listener);
-        sockets.forEach(CorruptingProxy::closeQuietly);
+        });
     }
 }

@@ -3,8 +3,6 @@ package kingbus.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * made afterwards are relayed as before (the link is back). Threads: one acceptor, two pumps per
  * connection; {@link #close()} stops them all.
  */
-public final class SilencingProxy implements AutoCloseable {
+public final class SilencingProxy extends TcpRelay {
 
     /** One relayed connection. */
     private static final class Link {
@@ -31,21 +29,11 @@ public final class SilencingProxy implements AutoCloseable {
         }
     }
 
-    private final ServerSocket listener;
-    private final int targetPort;
     private final List<Link> links = new CopyOnWriteArrayList<>();
 
     /** Listens on a free loopback port and relays to {@code targetPort} on loopback. */
     public SilencingProxy(int targetPort) throws IOException {
-        this.targetPort = targetPort;
-        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::acceptLoop, "silencing-proxy");
-        acceptor.setDaemon(true);
-        acceptor.start();
-    }
-
-    public int port() {
-        return listener.getLocalPort();
+        super(targetPort, "silencing-proxy");
     }
 
     /** Connections accepted so far, silenced ones included. */
@@ -64,23 +52,16 @@ public final class SilencingProxy implements AutoCloseable {
         }
     }
 
-    private void acceptLoop() {
-        while (!listener.isClosed()) {
-            try {
-                Socket client = listener.accept();
-                Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-                Link link = new Link(client, server);
-                links.add(link);
-                pump(link, client.getInputStream(), server.getOutputStream());
-                pump(link, server.getInputStream(), client.getOutputStream());
-            } catch (IOException e) {
-                return;
-            }
-        }
+    @Override
+    protected void relay(Socket client, Socket server) throws IOException {
+        Link link = new Link(client, server);
+        links.add(link);
+        pump(link, client.getInputStream(), server.getOutputStream());
+        pump(link, server.getInputStream(), client.getOutputStream());
     }
 
     private static void pump(Link link, InputStream in, OutputStream out) {
-        Thread thread = new Thread(() -> {
+        startDaemon("silencing-proxy-pump", () -> {
             byte[] buffer = new byte[64 * 1024];
             try {
                 int n;
@@ -98,33 +79,6 @@ public final class SilencingProxy implements AutoCloseable {
                 closeQuietly(link.client);
                 closeQuietly(link.server);
             }
-        }, "silencing-proxy-pump");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private static void closeQuietly(Socket socket) {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-    }
-
-    @Override
-    public void close() {
-        closeQuietly(listener);
-        for (Link link : links) {
-            closeQuietly(link.client);
-            closeQuietly(link.server);
-        }
-    }
-
-    private static void closeQuietly(ServerSocket socket) {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
+        });
     }
 }
