@@ -74,6 +74,7 @@ public class BoundedResendRaft extends RAFT {
     private int maxResendBytes = DEFAULT_MAX_RESEND_BYTES;
     private volatile long largestResendBytes;
     private volatile LeaderCommitTracker commitGuard;
+    private volatile FollowerSendQueues sendQueues;
     private final Map<Address, InFlight> inFlight = new HashMap<>();
     /** When a snapshot last went to a follower: installing one streams files and can take minutes. */
     private final Map<Address, Long> snapshotSentNanos = new HashMap<>();
@@ -117,6 +118,12 @@ public class BoundedResendRaft extends RAFT {
     }
 
     /** Checks each AppendEntries request against this log right before it is handled (see {@link LeaderCommitTracker#guard}). */
+    /** The per-follower send queues below this protocol, asked before a resend (see {@link FollowerSendQueues}). */
+    BoundedResendRaft sendQueues(FollowerSendQueues queues) {
+        this.sendQueues = queues;
+        return this;
+    }
+
     void commitGuard(LeaderCommitTracker tracker) {
         this.commitGuard = tracker;
     }
@@ -232,6 +239,10 @@ public class BoundedResendRaft extends RAFT {
             inFlight.remove(member);
             super.sendAppendEntriesMessage(member, entry);
             return;
+        }
+        FollowerSendQueues queues = sendQueues;
+        if (queues != null && queues.queuedBytes(member) > 0) {
+            return; // what went before still waits for this follower's link: more would only queue behind it
         }
         InFlight batch = inFlight.get(member);
         if (batch != null && !answered(batch, entry) && !overdue(batch)) {

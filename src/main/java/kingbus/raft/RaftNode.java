@@ -136,12 +136,15 @@ public final class RaftNode implements AutoCloseable {
         ch.name(settings.nodeId());
         LeaderCommitTracker tracker = new LeaderCommitTracker();
         ch.getProtocolStack().insertProtocol(tracker, ProtocolStack.Position.BELOW, RAFT.class);
+        FollowerSendQueues sendQueues = new FollowerSendQueues(); // right below RAFT, above the tracker
+        ch.getProtocolStack().insertProtocol(sendQueues, ProtocolStack.Position.BELOW, RAFT.class);
         BinlogStateMachine stateMachine = new BinlogStateMachine(store, snapshotFetcher, advertisedAddress);
         tracker.busyWhen(() -> stateMachine.fetching() || store.writeBlocked().isPresent());
         RaftHandle handle = new RaftHandle(ch, stateMachine).raftId(settings.nodeId());
         RAFT protocol = handle.raft();
         ((BoundedResendRaft) protocol).maxResendBytes(settings.maxResendBytes()).storeSyncMillis(storeSyncMillis)
                 .appliedIndex(settings.logDir().resolve(APPLIED_INDEX_FILE)).commitGuard(tracker);
+        ((BoundedResendRaft) protocol).sendQueues(sendQueues);
         tracker.raft(protocol);
         protocol.logUseFsync(true);
         protocol.addRoleListener(this::onRoleChange);

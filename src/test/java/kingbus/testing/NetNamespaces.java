@@ -85,6 +85,20 @@ public final class NetNamespaces implements AutoCloseable {
         ip("link", "set", hostSide(i), "up");
     }
 
+    /**
+     * What reaches host {@code i} passes a token bucket of {@code rate} (tc's notation, e.g. {@code 2mbit}), as
+     * over a slow link; what it sends is not limited. Until {@link #unlimit}.
+     */
+    public void limit(int i, String rate) {
+        Processes.run(null, List.of("tc", "qdisc", "add", "dev", hostSide(i), "root", "tbf", "rate", rate, "burst",
+                "32kbit", "latency", "400ms"), 30);
+    }
+
+    /** Host {@code i}'s link is as fast as the others again. */
+    public void unlimit(int i) {
+        Processes.run(null, List.of("tc", "qdisc", "del", "dev", hostSide(i), "root"), 30);
+    }
+
     private String bridge() {
         return "kbbr-" + suffix;
     }
