@@ -39,7 +39,7 @@ public class KingbusConfig {
     private final String masterUser;
     private final String masterPassword;
     private final String masterHeartbeatSeconds;
-    /** Empty: three heartbeats, at least 10 s (see {@link #masterNetTimeout()}). */
+    /** Empty: three heartbeats, at least 30 s (see {@link #masterNetTimeout()}). */
     private final Optional<String> masterNetTimeoutSeconds;
     private final String replicaUser;
     private final String replicaPassword;
@@ -357,7 +357,7 @@ public class KingbusConfig {
      * How long the syncer waits for anything from the master (an event or a heartbeat) before it drops the
      * connection and connects again, as a MariaDB replica's {@code slave_net_timeout}: without it, a link that
      * went silent (a cut network, a master host that died without closing its connections) would hold the
-     * syncer forever. {@code kingbus.master.net-timeout-seconds}; unset, three heartbeats and at least 10 s.
+     * syncer forever. {@code kingbus.master.net-timeout-seconds}; unset, three heartbeats and at least 30 s.
      */
     public Duration masterNetTimeout() {
         return masterNetTimeoutSeconds.map(timeout -> Duration.ofSeconds(Long.parseLong(timeout)))

@@ -384,10 +384,6 @@ final class ClientSession {
         return deprecateEof;
     }
 
-    /**
-     * Ends the connection from any thread. The TCP socket is closed, not the TLS layer: closing that
-     * would wait to send close_notify behind a dump blocked writing to a stalled replica.
-     */
     /** How long a write to the client has been blocked at {@code now} ({@link System#nanoTime()}); 0 when none is. */
     long writeBlockedNanos(long now) {
         TimedOutputStream out = output;
@@ -400,6 +396,10 @@ final class ClientSession {
         closeQuietly();
     }
 
+    /**
+     * Ends the connection from any thread. The TCP socket is closed, not the TLS layer: closing that
+     * would wait to send close_notify behind a dump blocked writing to a stalled replica.
+     */
     void closeQuietly() {
         try {
             plainSocket.close();

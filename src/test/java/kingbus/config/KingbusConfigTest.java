@@ -50,8 +50,8 @@ class KingbusConfigTest {
     }
 
     @Test
-    void theMasterNetTimeoutIsThreeHeartbeatsAtLeastTenSecondsUnlessSetAndMustOutlastAHeartbeat() {
-        assertThat(new KingbusConfig(configOf(Map.of())).masterNetTimeout()).isEqualTo(Duration.ofSeconds(10));
+    void theMasterNetTimeoutIsThreeHeartbeatsAtLeastThirtySecondsUnlessSetAndMustOutlastAHeartbeat() {
+        assertThat(new KingbusConfig(configOf(Map.of())).masterNetTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(new KingbusConfig(configOf(Map.of("kingbus.master.heartbeat-seconds", "30"))).masterNetTimeout())
                 .isEqualTo(Duration.ofSeconds(90));
         KingbusConfig set = new KingbusConfig(configOf(Map.of("kingbus.master.net-timeout-seconds", "4")));
