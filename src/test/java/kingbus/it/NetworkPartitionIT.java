@@ -56,9 +56,7 @@ class NetworkPartitionIT {
         MariaDb onLeader = cleanup.add(MariaDb.start(3));
         replicas.addAll(List.of(onFollower, onLeader));
         master.execute("CREATE DATABASE app", "CREATE TABLE app.events (id BIGINT PRIMARY KEY, payload VARCHAR(100))");
-        nodes.addAll(KingbusProcess.clusterInNamespaces(master, net.hostAddress(),
-                List.of(net.address(1), net.address(2), net.address(3)),
-                List.of(net.namespace(1), net.namespace(2), net.namespace(3))));
+        nodes.addAll(KingbusProcess.clusterInNamespaces(master, net));
         nodes.forEach(cleanup::add);
         nodes.forEach(KingbusProcess::start);
         nodes.forEach(KingbusProcess::awaitReady);
@@ -125,12 +123,7 @@ class NetworkPartitionIT {
 
         // Every node, the one cut off included, holds the master's completed files byte for byte.
         master.execute("FLUSH BINARY LOGS", "INSERT INTO app.events VALUES (-1, 'after-flush')");
-        List<String> files = master.binaryLogs();
-        String newest = files.get(files.size() - 1);
-        for (KingbusProcess node : nodes) {
-            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> node.binlogEnd().startsWith(newest));
-            BinlogTool.assertRawFilesIdentical(master, node.host(), node.mysqlPort(), files.subList(0, files.size() - 1));
-        }
+        BinlogTool.assertEveryNodeHoldsTheCompletedFiles(master, nodes);
         System.out.printf("network partition of the %s: a leader %.2f s after the cut, the other replica past the"
                 + " cut's +300 writes %.2f s after it%n", leaderCut ? "leader" : "follower", leaderAfter,
                 linkedReplicaAfter);

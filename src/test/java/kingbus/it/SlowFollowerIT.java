@@ -46,9 +46,7 @@ class SlowFollowerIT {
         MariaDb onLeader = cleanup.add(MariaDb.start(2));
         replicas.add(onLeader);
         master.execute("CREATE DATABASE app", "CREATE TABLE app.blobs (id BIGINT PRIMARY KEY, payload MEDIUMTEXT)");
-        nodes.addAll(KingbusProcess.clusterInNamespaces(master, net.hostAddress(),
-                List.of(net.address(1), net.address(2), net.address(3)),
-                List.of(net.namespace(1), net.namespace(2), net.namespace(3))));
+        nodes.addAll(KingbusProcess.clusterInNamespaces(master, net));
         nodes.forEach(cleanup::add);
         nodes.forEach(KingbusProcess::start);
         nodes.forEach(KingbusProcess::awaitReady);
@@ -99,12 +97,7 @@ class SlowFollowerIT {
         assertThat(onLeader.checksums()).isEqualTo(master.checksums());
         assertThat(onLeader.queryString("SELECT COUNT(*) FROM app.blobs")).isEqualTo(String.valueOf(written.get()));
         master.execute("FLUSH BINARY LOGS", "INSERT INTO app.blobs VALUES (-1, 'after-flush')");
-        List<String> files = master.binaryLogs();
-        String newest = files.get(files.size() - 1);
-        for (KingbusProcess node : nodes) {
-            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> node.binlogEnd().startsWith(newest));
-            BinlogTool.assertRawFilesIdentical(master, node.host(), node.mysqlPort(), files.subList(0, files.size() - 1));
-        }
+        BinlogTool.assertEveryNodeHoldsTheCompletedFiles(master, nodes);
     }
 
     /** Rows of 20 KB, about 100 a second, until told to stop. */

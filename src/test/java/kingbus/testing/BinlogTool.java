@@ -22,6 +22,20 @@ public final class BinlogTool {
         return assertRawFilesIdentical(master, "127.0.0.1", kingbusPort, files);
     }
 
+    /**
+     * Waits for every node to hold the master's newest file, then asserts that each serves the master's completed
+     * files byte for byte. Call after a {@code FLUSH BINARY LOGS} and a write into the new file.
+     */
+    public static void assertEveryNodeHoldsTheCompletedFiles(MariaDb master, List<KingbusProcess> nodes) {
+        List<String> files = master.binaryLogs();
+        String newest = files.get(files.size() - 1);
+        for (KingbusProcess node : nodes) {
+            org.awaitility.Awaitility.await(node.nodeName() + " holding " + newest)
+                    .atMost(java.time.Duration.ofSeconds(60)).until(() -> node.binlogEnd().startsWith(newest));
+            assertRawFilesIdentical(master, node.host(), node.mysqlPort(), files.subList(0, files.size() - 1));
+        }
+    }
+
     /** As {@link #assertRawFilesIdentical(MariaDb, int, List)}, with the Kingbus node on {@code kingbusHost}. */
     public static long assertRawFilesIdentical(MariaDb master, String kingbusHost, int kingbusPort,
             List<String> files) {

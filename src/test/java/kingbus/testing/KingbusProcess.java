@@ -84,17 +84,20 @@ public final class KingbusProcess implements AutoCloseable {
     }
 
     /**
-     * {@code hosts.size()} nodes n1..nN replicating from {@code master} (listening on {@code masterHost}) as one Raft
-     * group, node i in network namespace {@code namespaces.get(i - 1)} listening on {@code hosts.get(i - 1)} for
-     * everything: HTTP, MySQL and Raft (not started).
+     * One node per namespace of {@code net}, n1..nN, replicating from {@code master} (which listens on the bridge,
+     * {@link NetNamespaces#hostAddress()}) as one Raft group; node i runs in namespace i and listens on its address
+     * for everything: HTTP, MySQL and Raft (not started).
      */
-    public static List<KingbusProcess> clusterInNamespaces(MariaDb master, String masterHost, List<String> hosts,
-            List<String> namespaces) {
-        List<KingbusProcess> nodes = cluster(master, hosts, Map.of("KINGBUS_MASTER_HOST", masterHost));
+    public static List<KingbusProcess> clusterInNamespaces(MariaDb master, NetNamespaces net) {
+        List<String> hosts = new java.util.ArrayList<>();
+        for (int i = 1; i <= net.count(); i++) {
+            hosts.add(net.address(i));
+        }
+        List<KingbusProcess> nodes = cluster(master, hosts, Map.of("KINGBUS_MASTER_HOST", net.hostAddress()));
         for (int i = 0; i < nodes.size(); i++) {
             KingbusProcess node = nodes.get(i);
             node.host = hosts.get(i);
-            node.namespace = namespaces.get(i);
+            node.namespace = net.namespace(i + 1);
             node.env.put("KINGBUS_MYSQL_HOST", node.host);
             node.env.put("HTTP_HOST", node.host);
         }

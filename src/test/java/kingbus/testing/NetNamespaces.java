@@ -60,6 +60,11 @@ public final class NetNamespaces implements AutoCloseable {
         }
     }
 
+    /** How many namespaces (hosts) there are, numbered from 1. */
+    public int count() {
+        return count;
+    }
+
     /** The name of namespace {@code i} (from 1), for {@code ip netns exec}. */
     public String namespace(int i) {
         return "kb" + i + "-" + suffix;
