@@ -38,6 +38,8 @@ public final class FollowerSendQueues extends Protocol {
 
     /** The default bound on what waits in one follower's queue. */
     public static final long DEFAULT_MAX_QUEUED_BYTES = 8L << 20;
+    /** A message without entries (a commit index only) still counts this much, so those are bounded too. */
+    private static final long MIN_COUNTED_BYTES = 256;
 
     private final short raftHeaderId = ClassConfigurator.getProtocolId(RAFT.class);
     private final Map<Address, Sender> senders = new ConcurrentHashMap<>();
@@ -111,7 +113,7 @@ public final class FollowerSendQueues extends Protocol {
 
     private void enqueue(Address member, Message msg) {
         Sender sender = senders.computeIfAbsent(member, Sender::new);
-        long length = msg.getLength();
+        long length = counted(msg);
         if (sender.queuedBytes.get() > 0 && sender.queuedBytes.get() + length > maxQueuedBytes) {
             dropped.incrementAndGet();
             log.debug("%s: %s's send queue is full (%d bytes): dropping an AppendEntries of %d bytes", local_addr,
@@ -120,6 +122,11 @@ public final class FollowerSendQueues extends Protocol {
         }
         sender.queuedBytes.addAndGet(length);
         sender.queue.add(msg);
+    }
+
+    /** What a message counts against its queue's bound: its payload, and at least 256 bytes for its headers. */
+    private static long counted(Message msg) {
+        return Math.max(MIN_COUNTED_BYTES, msg.getLength());
     }
 
     @Override
@@ -156,7 +163,7 @@ public final class FollowerSendQueues extends Protocol {
                 } catch (RuntimeException e) {
                     log.warn("%s: sending an AppendEntries to %s failed: %s", local_addr, msg.getDest(), e);
                 } finally {
-                    queuedBytes.addAndGet(-msg.getLength());
+                    queuedBytes.addAndGet(-counted(msg));
                 }
             }
         }
