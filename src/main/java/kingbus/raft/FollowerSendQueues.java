@@ -1,6 +1,5 @@
 package kingbus.raft;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,7 +27,7 @@ import org.jgroups.stack.Protocol;
  *
  * <p>Here, just below {@code RAFT}, every {@code AppendEntries} request goes to the queue of each member it is
  * for (a group message becomes one message per other member), and each queue's thread passes it down, where it
- * may wait for that member alone. A queue holds at most {@link #maxQueuedBytes}; a message that does not fit is
+ * may wait for that member alone. A queue holds at most {@link #MAX_QUEUED_BYTES}; a message that does not fit is
  * dropped, as a lossy link would: the follower then refuses the next entries for the gap, and {@code RAFT}'s
  * catch-up ({@link BoundedResendRaft}) resends from where it is. Every other message passes straight down.
  *
@@ -36,28 +35,15 @@ import org.jgroups.stack.Protocol;
  */
 public final class FollowerSendQueues extends Protocol {
 
-    /** The default bound on what waits in one follower's queue. */
-    public static final long DEFAULT_MAX_QUEUED_BYTES = 8L << 20;
+    /** The bound on what waits in one follower's queue. */
+    static final long MAX_QUEUED_BYTES = 8L << 20;
     /** A message without entries (a commit index only) still counts this much, so those are bounded too. */
     private static final long MIN_COUNTED_BYTES = 256;
 
     private final short raftHeaderId = ClassConfigurator.getProtocolId(RAFT.class);
     private final Map<Address, Sender> senders = new ConcurrentHashMap<>();
-    private final AtomicLong dropped = new AtomicLong();
-    private volatile long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
     private volatile List<Address> members = List.of();
     private volatile boolean stopped;
-
-    /** Sets the bound on the bytes waiting in one follower's queue. */
-    public FollowerSendQueues maxQueuedBytes(long bytes) {
-        this.maxQueuedBytes = bytes;
-        return this;
-    }
-
-    /** AppendEntries messages dropped because a follower's queue was full. */
-    public long dropped() {
-        return dropped.get();
-    }
 
     /** Bytes of messages waiting in {@code member}'s queue (0 when it has none). */
     public long queuedBytes(Address member) {
@@ -100,8 +86,8 @@ public final class FollowerSendQueues extends Protocol {
     }
 
     private void onView(View view) {
-        List<Address> now = new ArrayList<>(view.getMembers());
-        members = List.copyOf(now);
+        List<Address> now = List.copyOf(view.getMembers());
+        members = now;
         senders.entrySet().removeIf(entry -> {
             if (now.contains(entry.getKey())) {
                 return false;
@@ -113,20 +99,20 @@ public final class FollowerSendQueues extends Protocol {
 
     private void enqueue(Address member, Message msg) {
         Sender sender = senders.computeIfAbsent(member, Sender::new);
-        long length = counted(msg);
-        if (sender.queuedBytes.get() > 0 && sender.queuedBytes.get() + length > maxQueuedBytes) {
-            dropped.incrementAndGet();
+        // What the message counts against the bound: its payload, and at least 256 bytes for its headers.
+        long counted = Math.max(MIN_COUNTED_BYTES, msg.getLength());
+        long queued = sender.queuedBytes.get();
+        if (queued > 0 && queued + counted > MAX_QUEUED_BYTES) {
             log.debug("%s: %s's send queue is full (%d bytes): dropping an AppendEntries of %d bytes", local_addr,
-                    member, sender.queuedBytes.get(), length);
+                    member, queued, counted);
             return;
         }
-        sender.queuedBytes.addAndGet(length);
-        sender.queue.add(msg);
+        sender.queuedBytes.addAndGet(counted);
+        sender.queue.add(new Queued(msg, counted));
     }
 
-    /** What a message counts against its queue's bound: its payload, and at least 256 bytes for its headers. */
-    private static long counted(Message msg) {
-        return Math.max(MIN_COUNTED_BYTES, msg.getLength());
+    /** A message waiting in a queue, with what it counts against the queue's bound (its length is not cached). */
+    private record Queued(Message msg, long counted) {
     }
 
     @Override
@@ -139,7 +125,7 @@ public final class FollowerSendQueues extends Protocol {
 
     /** One follower's queue and the thread that passes it down. */
     private final class Sender implements Runnable {
-        final LinkedBlockingQueue<Message> queue = new LinkedBlockingQueue<>();
+        final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
         final AtomicLong queuedBytes = new AtomicLong();
         final Thread thread;
 
@@ -152,18 +138,18 @@ public final class FollowerSendQueues extends Protocol {
         @Override
         public void run() {
             while (!stopped && !Thread.currentThread().isInterrupted()) {
-                Message msg;
+                Queued next;
                 try {
-                    msg = queue.take();
+                    next = queue.take();
                 } catch (InterruptedException e) {
                     return;
                 }
                 try {
-                    down_prot.down(msg);
+                    down_prot.down(next.msg());
                 } catch (RuntimeException e) {
-                    log.warn("%s: sending an AppendEntries to %s failed: %s", local_addr, msg.getDest(), e);
+                    log.warn("%s: sending an AppendEntries to %s failed: %s", local_addr, next.msg().getDest(), e);
                 } finally {
-                    queuedBytes.addAndGet(-counted(msg));
+                    queuedBytes.addAndGet(-next.counted());
                 }
             }
         }

@@ -521,7 +521,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 }
                 FileMeta updated = target;
                 byte[] events = chunk.buffer();
-                int end = chunk.offset() + chunk.length();
+                int end = chunk.endOffset();
                 for (int offset = chunk.offset(); offset < end; ) {
                     int length = segmentLength(events, offset, end);
                     long start = chunk.startPosition() + (offset - chunk.offset());
@@ -570,7 +570,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     /** The part of {@code chunk} from {@code position} on, or null when that is not where one of its events starts. */
     private static Chunk suffixFrom(Chunk chunk, long position) {
         byte[] events = chunk.buffer();
-        int end = chunk.offset() + chunk.length();
+        int end = chunk.endOffset();
         int offset = chunk.offset();
         long at = chunk.startPosition();
         while (at < position && offset < end) {

@@ -36,6 +36,11 @@ public record Chunk(String file, long startPosition, byte[] buffer, int offset, 
         return startPosition + length;
     }
 
+    /** Where the events end in {@code buffer}: the index after their last byte. */
+    public int endOffset() {
+        return offset + length;
+    }
+
     /** The events as an array of their own: {@code buffer} itself when they fill it, else a copy. */
     public byte[] events() {
         return offset == 0 && length == buffer.length ? buffer : Arrays.copyOfRange(buffer, offset, offset + length);

@@ -33,7 +33,7 @@ final class EventScan {
 
     static EventScan of(Chunk chunk) {
         byte[] bytes = chunk.buffer();
-        int end = chunk.offset() + chunk.length();
+        int end = chunk.endOffset();
         List<MariadbGtid> gtids = new ArrayList<>();
         byte[] fde = null;
         GtidList gtidList = null;
