@@ -46,7 +46,7 @@ import kingbus.syncer.BinlogSyncer;
 public class KingbusNode {
 
     private static final Logger LOG = Logger.getLogger(KingbusNode.class.getName());
-    /** A leader that left the group because it could not append stays out at least this long. */
+    /** A leader that left the group (it could not append, or reach the master) stays out at least this long. */
     private static final Duration REJOIN_AFTER = Duration.ofSeconds(5);
 
     @Inject
@@ -63,14 +63,20 @@ public class KingbusNode {
     private volatile PurgeCoordinator purger;
     private volatile MysqlServer server;
     private volatile BinlogSyncer syncer;
+    private volatile MasterHandover masterHandover;
     private volatile List<String> startupProblems = List.of();
     private volatile boolean started;
     private volatile boolean syncerPaused;
     private volatile boolean stopping;
     private volatile String storeDamage;
-    /** Why this node left the Raft group for now (its disk filled up while it led), or null while it is in it. */
+    /**
+     * Why this node left the Raft group for now (its disk filled up while it led, or it could not reach the master
+     * while another member could), or null while it is in it.
+     */
     private volatile String outOfGroup;
     private long outOfGroupSince;
+    /** True when this node left the group for its full disk: it joins again only once the disk has room. */
+    private boolean outForDisk;
     /** Consecutive leadership checks that found this leader's appends waiting. */
     private int leaderBlockedChecks;
 
@@ -166,6 +172,8 @@ public class KingbusNode {
                     this::committedEnd,
                     entry -> raft.propose(entry).thenApply(result -> result != AppendResult.REJECTED),
                     threads);
+            masterHandover = new MasterHandover(raft, syncer, config.masterHandover(), threads);
+            masterHandover.start();
             executor.submit(this::onLeadershipChange);
             Thread watch = threads.newThread(this::watchLeadership);
             watch.setName("kingbus-leadership-watch");
@@ -294,7 +302,7 @@ public class KingbusNode {
         while (!stopping) {
             try {
                 Thread.sleep(1000); // periodic re-check; role changes themselves arrive through the listener
-                handOverWhileDiskFull();
+                handOverWhenStuck();
                 onLeadershipChange();
                 RaftNode r = raft;
                 if (r != null && r.isLeader()) {
@@ -318,21 +326,28 @@ public class KingbusNode {
     }
 
     /**
-     * A leader whose appends wait (its disk is full, its writes fail) commits nothing more: RAFT applies on one
-     * thread, so the whole group would wait with it. After two checks in a row it leaves the group, when the
-     * members it reaches can elect another leader without it, and keeps serving what it holds; once its disk
-     * has room again (and at least {@link #REJOIN_AFTER} later) it joins again as a follower and catches up.
+     * Leaves the leadership to the other members when this leader cannot do its job:
+     * <ul>
+     * <li>its appends wait (its disk is full, its writes fail): it commits nothing more, and RAFT applies on one
+     * thread, so the whole group would wait with it. After two checks in a row it leaves;</li>
+     * <li>it has heard nothing from the master for {@code kingbus.master.handover-seconds} while another member
+     * logs in to it ({@link MasterHandover}): it leaves, so that one of the others pulls.</li>
+     * </ul>
+     * It leaves only when the members it reaches can elect another leader without it, and keeps serving what it
+     * holds meanwhile; at least {@link #REJOIN_AFTER} later (for the disk, once it has room again) it joins again
+     * as a follower and catches up.
      */
-    private synchronized void handOverWhileDiskFull() {
+    private synchronized void handOverWhenStuck() {
         RaftNode r = raft;
         BinlogStore st = store;
         if (stopping || r == null || st == null) {
             return;
         }
         if (outOfGroup != null) {
-            Optional<String> shortage = st.diskShortage();
-            if (shortage.isEmpty() && System.nanoTime() - outOfGroupSince >= REJOIN_AFTER.toNanos()) {
-                LOG.info("The disk has room again: joining the Raft group again");
+            boolean mayRejoin = !outForDisk || st.diskShortage().isEmpty();
+            if (mayRejoin && System.nanoTime() - outOfGroupSince >= REJOIN_AFTER.toNanos()) {
+                LOG.info(outForDisk ? "The disk has room again: joining the Raft group again"
+                        : "Joining the Raft group again, as a follower");
                 try {
                     startRaft();
                     outOfGroup = null;
@@ -346,20 +361,42 @@ public class KingbusNode {
         leaderBlockedChecks = blocked.isPresent() ? leaderBlockedChecks + 1 : 0;
         if (leaderBlockedChecks >= 2 && r.othersHoldMajority()) {
             leaderBlockedChecks = 0;
-            outOfGroup = "left the Raft group so that a member that can write leads (" + blocked.get()
-                    + "); it joins again once its disk has room";
-            outOfGroupSince = System.nanoTime();
-            LOG.severe("The Raft leader cannot append: " + blocked.get() + ". Leaving the Raft group so that another"
-                    + " member leads; serving what this node holds until its disk has room");
-            BinlogSyncer s = syncer;
-            if (s != null) {
-                s.stop();
-            }
-            r.close();
+            leaveGroup(true, "left the Raft group so that a member that can write leads (" + blocked.get()
+                    + "); it joins again once its disk has room", "The Raft leader cannot append: " + blocked.get()
+                    + ". Leaving the Raft group so that another member leads; serving what this node holds until its"
+                    + " disk has room");
+            return;
+        }
+        MasterHandover handover = masterHandover;
+        BinlogSyncer s = syncer;
+        Optional<String> reached = handover == null ? Optional.empty() : handover.check();
+        if (reached.isPresent() && r.othersHoldMajority()) {
+            String silence = s.silentFor().toSeconds() + " s";
+            leaveGroup(false, "left the Raft group so that a member that reaches the master leads (this node heard"
+                    + " nothing from it for " + silence + ")", "This leader has heard nothing from the master "
+                    + s.master() + " for " + silence + (s.lastError() == null ? "" : " (" + s.lastError() + ")")
+                    + ", and " + reached.get() + " logs in to it: leaving the Raft group so that a member that reaches"
+                    + " the master leads; joining again as a follower in " + REJOIN_AFTER.toSeconds() + " s");
         }
     }
 
-    /** Why this node is out of the Raft group for now, if it is ({@link #handOverWhileDiskFull}). */
+    private void leaveGroup(boolean forDisk, String reason, String logLine) {
+        outOfGroup = reason;
+        outForDisk = forDisk;
+        outOfGroupSince = System.nanoTime();
+        if (forDisk) {
+            LOG.severe(logLine);
+        } else {
+            LOG.warning(logLine);
+        }
+        BinlogSyncer s = syncer;
+        if (s != null) {
+            s.stop();
+        }
+        raft.close();
+    }
+
+    /** Why this node is out of the Raft group for now, if it is ({@link #handOverWhenStuck}). */
     public Optional<String> outOfGroup() {
         return Optional.ofNullable(outOfGroup);
     }

@@ -41,6 +41,8 @@ public class KingbusConfig {
     private final String masterHeartbeatSeconds;
     /** Empty: three heartbeats, at least 30 s (see {@link #masterNetTimeout()}). */
     private final Optional<String> masterNetTimeoutSeconds;
+    /** Empty: twice the net timeout (see {@link #masterHandover()}). */
+    private final Optional<String> masterHandoverSeconds;
     private final String replicaUser;
     private final String replicaPassword;
     private final String adminUser;
@@ -83,6 +85,7 @@ public class KingbusConfig {
         this.masterPassword = null;
         this.masterHeartbeatSeconds = null;
         this.masterNetTimeoutSeconds = Optional.empty();
+        this.masterHandoverSeconds = Optional.empty();
         this.replicaUser = null;
         this.replicaPassword = null;
         this.adminUser = null;
@@ -127,6 +130,8 @@ public class KingbusConfig {
         this.masterPassword = read(source, "kingbus.master.password", "");
         this.masterHeartbeatSeconds = read(source, "kingbus.master.heartbeat-seconds", "1");
         this.masterNetTimeoutSeconds = source.getOptionalValue("kingbus.master.net-timeout-seconds", String.class)
+                .map(String::trim);
+        this.masterHandoverSeconds = source.getOptionalValue("kingbus.master.handover-seconds", String.class)
                 .map(String::trim);
         this.replicaUser = read(source, "kingbus.replica.user", "repl");
         this.replicaPassword = read(source, "kingbus.replica.password", "");
@@ -187,6 +192,8 @@ public class KingbusConfig {
                         + " a heartbeat each period");
             }
         });
+        masterHandoverSeconds.ifPresent(handover ->
+                checkRange(problems, "kingbus.master.handover-seconds", handover, 0, 4_294_967));
         checkRange(problems, "kingbus.raft.max-log-bytes", raftMaxLogBytes, 1 << 20, Long.MAX_VALUE);
         checkRange(problems, "kingbus.raft.max-entry-bytes", raftMaxEntryBytes, 1024, 256L << 20);
         checkRange(problems, "kingbus.raft.max-apply-lag-seconds", raftMaxApplyLagSeconds, 1, 86_400);
@@ -362,6 +369,16 @@ public class KingbusConfig {
     public Duration masterNetTimeout() {
         return masterNetTimeoutSeconds.map(timeout -> Duration.ofSeconds(Long.parseLong(timeout)))
                 .orElseGet(() -> BinlogSyncer.Settings.defaultNetTimeout(masterHeartbeat()));
+    }
+
+    /**
+     * How long a leader may hear nothing from the master (not even a heartbeat, or no connection at all) before it
+     * leaves the leadership to a member that can log in to the master; zero never.
+     * {@code kingbus.master.handover-seconds}; unset, twice {@link #masterNetTimeout()}.
+     */
+    public Duration masterHandover() {
+        return masterHandoverSeconds.map(seconds -> Duration.ofSeconds(Long.parseLong(seconds)))
+                .orElseGet(() -> masterNetTimeout().multipliedBy(2));
     }
 
     public String replicaUser() {

@@ -44,6 +44,8 @@ import kingbus.store.PurgeRequest;
 public final class PurgeCoordinator implements BinlogPurger, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(PurgeCoordinator.class.getName());
+    /** The broadcast topic of the reader reports. */
+    private static final String REPORT_TOPIC = "readers";
     static final Duration REPORT_INTERVAL = Duration.ofSeconds(1);
     static final Duration REPORT_TTL = Duration.ofSeconds(5);
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
@@ -85,7 +87,7 @@ public final class PurgeCoordinator implements BinlogPurger, AutoCloseable {
 
     /** Starts reporting this node's readers and, on the leader, applying retention. */
     public void start() {
-        raft.addBroadcastListener(this::onReport);
+        raft.addBroadcastListener(REPORT_TOPIC, this::onReport);
         scheduler.scheduleWithFixedDelay(this::report, 0, REPORT_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         if (retention.enabled()) {
             long every = retention.checkInterval().toMillis();
@@ -173,7 +175,7 @@ public final class PurgeCoordinator implements BinlogPurger, AutoCloseable {
             for (ActiveReader reader : local()) {
                 text.append(reader.file()).append('\t').append(reader.reader().replace('\n', ' ')).append('\n');
             }
-            raft.broadcast(text.toString().getBytes(StandardCharsets.UTF_8));
+            raft.broadcast(REPORT_TOPIC, text.toString().getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             LOG.fine(() -> "Reader report not sent: " + e);
         }

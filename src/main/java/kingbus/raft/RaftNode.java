@@ -90,7 +90,7 @@ public final class RaftNode implements AutoCloseable {
     private final Settings settings;
     private final BinlogStore store;
     private final List<Consumer<Role>> roleListeners = new CopyOnWriteArrayList<>();
-    private final List<BiConsumer<String, byte[]>> broadcastListeners = new CopyOnWriteArrayList<>();
+    private final List<TopicListener> broadcastListeners = new CopyOnWriteArrayList<>();
     private volatile JChannel channel;
     private volatile RaftHandle raft;
     private volatile LeaderCommitTracker commitTracker;
@@ -231,18 +231,19 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Sends a small message, outside the Raft log, to every member this node can reach (itself too),
-     * best effort: for state that is refreshed all the time (e.g. which files replicas read), never for
+     * Sends a small message on {@code topic}, outside the Raft log, to every member this node can reach (itself
+     * too), best effort: for state that is refreshed all the time (e.g. which files replicas read), never for
      * anything that must be agreed on.
      */
-    public void broadcast(byte[] payload) {
+    public void broadcast(String topic, byte[] payload) {
         JChannel ch = channel;
         if (ch == null || !ch.isConnected()) {
             return;
         }
         byte[] id = settings.nodeId().getBytes(StandardCharsets.UTF_8);
-        byte[] message = java.nio.ByteBuffer.allocate(Short.BYTES + id.length + payload.length)
-                .putShort((short) id.length).put(id).put(payload).array();
+        byte[] name = topic.getBytes(StandardCharsets.UTF_8);
+        byte[] message = java.nio.ByteBuffer.allocate(2 * Short.BYTES + id.length + name.length + payload.length)
+                .putShort((short) id.length).put(id).putShort((short) name.length).put(name).put(payload).array();
         try {
             ch.send(new BytesMessage(null, message));
         } catch (Exception e) {
@@ -250,25 +251,38 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    /** Called, on a JGroups thread, with the sender's Raft id and the payload of every {@link #broadcast}. */
-    public void addBroadcastListener(BiConsumer<String, byte[]> listener) {
-        broadcastListeners.add(listener);
+    /**
+     * Called, on a JGroups thread, with the sender's Raft id and the payload of every {@link #broadcast} on
+     * {@code topic}.
+     */
+    public void addBroadcastListener(String topic, BiConsumer<String, byte[]> listener) {
+        broadcastListeners.add(new TopicListener(topic, listener));
+    }
+
+    private record TopicListener(String topic, BiConsumer<String, byte[]> listener) {
     }
 
     private void onBroadcast(Message msg) {
         try {
             java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(msg.getArray(), msg.getOffset(), msg.getLength());
-            byte[] id = new byte[buffer.getShort()];
-            buffer.get(id);
+            String sender = readString(buffer);
+            String topic = readString(buffer);
             byte[] payload = new byte[buffer.remaining()];
             buffer.get(payload);
-            String sender = new String(id, StandardCharsets.UTF_8);
-            for (BiConsumer<String, byte[]> listener : broadcastListeners) {
-                listener.accept(sender, payload);
+            for (TopicListener listener : broadcastListeners) {
+                if (listener.topic().equals(topic)) {
+                    listener.listener().accept(sender, payload);
+                }
             }
         } catch (RuntimeException e) {
             LOG.warning("Ignoring a malformed broadcast from " + msg.getSrc() + ": " + e);
         }
+    }
+
+    private static String readString(java.nio.ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.getShort()];
+        buffer.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     /** Called with the new role whenever this node's role changes. */

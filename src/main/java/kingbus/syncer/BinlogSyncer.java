@@ -223,6 +223,8 @@ public final class BinlogSyncer implements AutoCloseable {
     private volatile String lastReceivedGtid;
     /** Master timestamp (seconds) of the last event received, and when it was received (millis). */
     private volatile long lastEventTimestamp = -1;
+    /** {@link System#nanoTime} when the master last sent anything (an event, a heartbeat), or the syncer started. */
+    private volatile long lastHeardNanos;
     private volatile boolean running;
     /** Set once the encrypted-master warning is logged: it is logged once per syncer, not per session. */
     private volatile boolean encryptionNoticed;
@@ -243,6 +245,7 @@ public final class BinlogSyncer implements AutoCloseable {
             return;
         }
         running = true;
+        lastHeardNanos = System.nanoTime();
         connectionThread = threads.newThread(this::runConnectionLoop);
         connectionThread.setName("kingbus-syncer");
         connectionThread.start();
@@ -301,6 +304,27 @@ public final class BinlogSyncer implements AutoCloseable {
             return -1;
         }
         return Math.max(0, System.currentTimeMillis() / 1000 - timestamp);
+    }
+
+    /**
+     * How long the master has sent this running syncer nothing, not even a heartbeat, counting from its start:
+     * the master link is down, refused or silent for that long. Zero while the syncer is stopped.
+     */
+    public Duration silentFor() {
+        return running ? Duration.ofNanos(System.nanoTime() - lastHeardNanos) : Duration.ZERO;
+    }
+
+    /**
+     * Logs in to the master as the syncer would, with {@code timeout} for the connection and the login, and
+     * leaves: empty when that worked, else why not. Any node may call it, the syncer running or not.
+     */
+    public Optional<String> probeMaster(Duration timeout) {
+        try (Connection connection = connectJdbc(timeout, timeout)) {
+            return connection.isValid((int) Math.max(1, timeout.toSeconds())) ? Optional.empty()
+                    : Optional.of("the connection did not answer");
+        } catch (SQLException e) {
+            return Optional.of(describe(e));
+        }
     }
 
     public long eventsReceived() {
@@ -436,11 +460,15 @@ public final class BinlogSyncer implements AutoCloseable {
     }
 
     private Connection connectJdbc() throws SQLException {
+        return connectJdbc(Duration.ofSeconds(5), settings.netTimeout());
+    }
+
+    private Connection connectJdbc(Duration connectTimeout, Duration socketTimeout) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", settings.user());
         props.setProperty("password", settings.password());
-        props.setProperty("connectTimeout", "5000");
-        props.setProperty("socketTimeout", String.valueOf(settings.netTimeout().toMillis()));
+        props.setProperty("connectTimeout", String.valueOf(connectTimeout.toMillis()));
+        props.setProperty("socketTimeout", String.valueOf(socketTimeout.toMillis()));
         MasterTls tls = settings.tls();
         if (tls.enabled()) {
             props.setProperty("sslMode", tls.jdbcSslMode());
@@ -623,6 +651,7 @@ public final class BinlogSyncer implements AutoCloseable {
                 return;
             }
             byte[] bytes = raw.bytes();
+            lastHeardNanos = System.nanoTime();
             eventsReceived.incrementAndGet();
             bytesReceived.addAndGet(bytes.length);
             try {

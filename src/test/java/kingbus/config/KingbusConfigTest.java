@@ -66,6 +66,18 @@ class KingbusConfigTest {
     }
 
     @Test
+    void theMasterHandoverIsTwiceTheNetTimeoutUnlessSetAndZeroTurnsItOff() {
+        assertThat(new KingbusConfig(configOf(Map.of())).masterHandover()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(new KingbusConfig(configOf(Map.of("kingbus.master.net-timeout-seconds", "4"))).masterHandover())
+                .isEqualTo(Duration.ofSeconds(8));
+        KingbusConfig off = new KingbusConfig(configOf(Map.of("kingbus.master.handover-seconds", "0")));
+        assertThat(off.problems()).isEmpty();
+        assertThat(off.masterHandover()).isZero();
+        assertThat(new KingbusConfig(configOf(Map.of("kingbus.master.handover-seconds", "-1"))).problems())
+                .containsExactly("kingbus.master.handover-seconds=-1 is out of range: expected 0 to 4294967");
+    }
+
+    @Test
     void eachMemberGivesTheMasterItsOwnServerId() {
         String members = "n1@127.0.0.1:7800,n2@127.0.0.1:7801,n3@127.0.0.1:7802";
         for (int i = 1; i <= 3; i++) {

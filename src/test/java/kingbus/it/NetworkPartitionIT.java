@@ -2,18 +2,12 @@ package kingbus.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import kingbus.testing.BinlogTool;
 import kingbus.testing.Cleanup;
+import kingbus.testing.InsertLoad;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.NetNamespaces;
@@ -58,19 +52,14 @@ class NetworkPartitionIT {
         master.execute("CREATE DATABASE app", "CREATE TABLE app.events (id BIGINT PRIMARY KEY, payload VARCHAR(100))");
         nodes.addAll(KingbusProcess.clusterInNamespaces(master, net));
         nodes.forEach(cleanup::add);
-        nodes.forEach(KingbusProcess::start);
-        nodes.forEach(KingbusProcess::awaitReady);
+        KingbusProcess.startAll(nodes);
         KingbusProcess leader = KingbusProcess.leaderOf(nodes);
         KingbusProcess follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
-        onFollower.replicateFrom(follower.host(), follower.mysqlPort(), KingbusProcess.REPLICA_USER,
-                KingbusProcess.REPLICA_PASSWORD);
-        onLeader.replicateFrom(leader.host(), leader.mysqlPort(), KingbusProcess.REPLICA_USER,
-                KingbusProcess.REPLICA_PASSWORD);
+        onFollower.replicateFrom(follower);
+        onLeader.replicateFrom(leader);
 
-        AtomicBoolean writing = new AtomicBoolean(true);
-        AtomicLong written = new AtomicLong();
-        CompletableFuture<Void> load = CompletableFuture.runAsync(() -> insert(master, writing, written));
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> written.get() > 300);
+        InsertLoad load = cleanup.add(InsertLoad.start(master, "app.events", "", 0));
+        load.awaitMore(300, Duration.ofSeconds(60));
         onFollower.awaitSlavePos(master.gtidBinlogPos(), Duration.ofSeconds(60));
         onLeader.awaitSlavePos(master.gtidBinlogPos(), Duration.ofSeconds(60));
 
@@ -88,8 +77,7 @@ class NetworkPartitionIT {
                 : leader;
         double leaderAfter = (System.nanoTime() - cutAt) / 1e9;
         String atCut = master.gtidBinlogPos();
-        long writtenAtCut = written.get();
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > writtenAtCut + 300);
+        load.awaitMore(300, Duration.ofSeconds(30));
         String duringCut = master.gtidBinlogPos();
         linkedReplica.awaitSlavePos(duringCut, Duration.ofSeconds(60));
         double linkedReplicaAfter = (System.nanoTime() - cutAt) / 1e9;
@@ -104,10 +92,8 @@ class NetworkPartitionIT {
         Awaitility.await("the cut-off node back as a follower of " + leading.nodeName()).atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(250)).until(() -> cut.role().equals("follower")
                         && cut.get("/health/ready").body().contains("\"raft.leader\":\"" + leading.nodeName()));
-        long writtenAtHeal = written.get();
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > writtenAtHeal + 300);
-        writing.set(false);
-        load.get(60, TimeUnit.SECONDS);
+        load.awaitMore(300, Duration.ofSeconds(30));
+        long written = load.stop();
 
         String end = master.gtidBinlogPos();
         Awaitility.await("the cut-off node holding the master's end").atMost(Duration.ofSeconds(90))
@@ -116,7 +102,7 @@ class NetworkPartitionIT {
         onLeader.awaitSlavePos(end, Duration.ofSeconds(120));
         for (MariaDb replica : replicas) {
             assertThat(replica.checksums()).isEqualTo(master.checksums());
-            assertThat(replica.queryString("SELECT COUNT(*) FROM app.events")).isEqualTo(String.valueOf(written.get()));
+            assertThat(replica.queryString("SELECT COUNT(*) FROM app.events")).isEqualTo(String.valueOf(written));
             assertThat(replica.slaveStatus().get("Last_SQL_Errno")).isEqualTo("0");
         }
         assertThat(nodes.stream().filter(n -> n.role().equals("leader")).count()).as("one leader").isEqualTo(1);
@@ -127,21 +113,5 @@ class NetworkPartitionIT {
         System.out.printf("network partition of the %s: a leader %.2f s after the cut, the other replica past the"
                 + " cut's +300 writes %.2f s after it%n", leaderCut ? "leader" : "follower", leaderAfter,
                 linkedReplicaAfter);
-    }
-
-    /** Single-row inserts with unique ids until told to stop: a lost or doubled transaction shows in the replicas. */
-    private static void insert(MariaDb master, AtomicBoolean writing, AtomicLong written) {
-        try (Connection c = master.connect();
-                PreparedStatement insert = c.prepareStatement("INSERT INTO app.events VALUES (?, ?)")) {
-            while (writing.get()) {
-                long id = written.get() + 1;
-                insert.setLong(1, id);
-                insert.setString(2, "row-" + id);
-                insert.executeUpdate();
-                written.set(id);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

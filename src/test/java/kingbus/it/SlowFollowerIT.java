@@ -2,18 +2,12 @@ package kingbus.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import kingbus.testing.BinlogTool;
 import kingbus.testing.Cleanup;
+import kingbus.testing.InsertLoad;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.NetNamespaces;
@@ -48,24 +42,21 @@ class SlowFollowerIT {
         master.execute("CREATE DATABASE app", "CREATE TABLE app.blobs (id BIGINT PRIMARY KEY, payload MEDIUMTEXT)");
         nodes.addAll(KingbusProcess.clusterInNamespaces(master, net));
         nodes.forEach(cleanup::add);
-        nodes.forEach(KingbusProcess::start);
-        nodes.forEach(KingbusProcess::awaitReady);
+        KingbusProcess.startAll(nodes);
         KingbusProcess leader = KingbusProcess.leaderOf(nodes);
         List<KingbusProcess> followers = nodes.stream().filter(n -> n != leader).toList();
         KingbusProcess slow = followers.get(0);
         KingbusProcess fast = followers.get(1);
-        onLeader.replicateFrom(leader.host(), leader.mysqlPort(), KingbusProcess.REPLICA_USER,
-                KingbusProcess.REPLICA_PASSWORD);
+        onLeader.replicateFrom(leader);
 
-        AtomicBoolean writing = new AtomicBoolean(true);
-        AtomicLong written = new AtomicLong();
-        CompletableFuture<Void> load = CompletableFuture.runAsync(() -> insert(master, writing, written));
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> written.get() > 100);
+        // Rows of 20 KB, about 100 a second: a steady load, not a flood.
+        InsertLoad load = cleanup.add(InsertLoad.start(master, "app.blobs", "x".repeat(20_000), 10));
+        load.awaitMore(100, Duration.ofSeconds(60));
         onLeader.awaitSlavePos(master.gtidBinlogPos(), Duration.ofSeconds(60));
 
         net.limit(nodes.indexOf(slow) + 1, "1mbit");
         long limitedAt = System.nanoTime();
-        long writtenAtLimit = written.get();
+        long writtenAtLimit = load.written();
         double worstLag = 0;
         for (int check = 0; check < 8; check++) {
             Thread.sleep(2500); // the load goes on; sample the lag every 2.5 s
@@ -75,7 +66,7 @@ class SlowFollowerIT {
             worstLag = Math.max(worstLag, (System.nanoTime() - begin) / 1e9);
         }
         double limitedFor = (System.nanoTime() - limitedAt) / 1e9;
-        long writtenWhileLimited = written.get() - writtenAtLimit;
+        long writtenWhileLimited = load.written() - writtenAtLimit;
         String slowEnd = slow.gtidBinlogPos();
         String leaderEnd = leader.gtidBinlogPos();
         System.out.printf("slow follower: %d rows of 20 KB written in %.1f s with one follower at 1 Mbit/s; the"
@@ -88,35 +79,14 @@ class SlowFollowerIT {
         assertThat(leader.role()).isEqualTo("leader");
 
         net.unlimit(nodes.indexOf(slow) + 1);
-        writing.set(false);
-        load.get(60, TimeUnit.SECONDS);
+        long written = load.stop();
         String end = master.gtidBinlogPos();
         onLeader.awaitSlavePos(end, Duration.ofSeconds(60));
         Awaitility.await("the slow follower catching up").atMost(Duration.ofSeconds(120))
                 .until(() -> slow.gtidBinlogPos().equals(end));
         assertThat(onLeader.checksums()).isEqualTo(master.checksums());
-        assertThat(onLeader.queryString("SELECT COUNT(*) FROM app.blobs")).isEqualTo(String.valueOf(written.get()));
+        assertThat(onLeader.queryString("SELECT COUNT(*) FROM app.blobs")).isEqualTo(String.valueOf(written));
         master.execute("FLUSH BINARY LOGS", "INSERT INTO app.blobs VALUES (-1, 'after-flush')");
         BinlogTool.assertEveryNodeHoldsTheCompletedFiles(master, nodes);
-    }
-
-    /** Rows of 20 KB, about 100 a second, until told to stop. */
-    private static void insert(MariaDb master, AtomicBoolean writing, AtomicLong written) {
-        String payload = "x".repeat(20_000);
-        try (Connection c = master.connect();
-                PreparedStatement insert = c.prepareStatement("INSERT INTO app.blobs VALUES (?, ?)")) {
-            while (writing.get()) {
-                long id = written.get() + 1;
-                insert.setLong(1, id);
-                insert.setString(2, payload);
-                insert.executeUpdate();
-                written.set(id);
-                Thread.sleep(10); // a steady load, not a flood
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -89,11 +89,17 @@ public final class KingbusProcess implements AutoCloseable {
      * for everything: HTTP, MySQL and Raft (not started).
      */
     public static List<KingbusProcess> clusterInNamespaces(MariaDb master, NetNamespaces net) {
+        return clusterInNamespaces(master, net, Map.of("KINGBUS_MASTER_HOST", net.hostAddress()));
+    }
+
+    /** As {@link #clusterInNamespaces(MariaDb, NetNamespaces)}, with these settings (the master's host among them). */
+    public static List<KingbusProcess> clusterInNamespaces(MariaDb master, NetNamespaces net,
+            Map<String, String> settings) {
         List<String> hosts = new java.util.ArrayList<>();
         for (int i = 1; i <= net.count(); i++) {
             hosts.add(net.address(i));
         }
-        List<KingbusProcess> nodes = cluster(master, hosts, Map.of("KINGBUS_MASTER_HOST", net.hostAddress()));
+        List<KingbusProcess> nodes = cluster(master, hosts, settings);
         for (int i = 0; i < nodes.size(); i++) {
             KingbusProcess node = nodes.get(i);
             node.host = hosts.get(i);
@@ -143,6 +149,12 @@ public final class KingbusProcess implements AutoCloseable {
         } catch (RuntimeException e) {
             return "";
         }
+    }
+
+    /** Starts every node, then waits until each is ready. */
+    public static void startAll(List<KingbusProcess> nodes) {
+        nodes.forEach(KingbusProcess::start);
+        nodes.forEach(KingbusProcess::awaitReady);
     }
 
     /** The live node that reports itself Raft leader, waiting up to a minute for one. */

@@ -334,6 +334,11 @@ public final class MariaDb implements AutoCloseable {
                 "START SLAVE");
     }
 
+    /** Replicates from a Kingbus node, at the address it listens on, as Kingbus's replica user. */
+    public void replicateFrom(KingbusProcess node) {
+        replicateFrom(node.host(), node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
+    }
+
     /**
      * Waits until this replica has applied at least {@code gtidPos} (every domain at or past it),
      * failing early on a replication error.

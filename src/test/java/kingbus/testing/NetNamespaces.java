@@ -8,7 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * Hosts of their own on this machine, for network failures between them: {@code count} network namespaces, each
  * joined by a veth pair to one bridge in this host's namespace, on a /24 of 10.77.0.0/16 picked at random. Host i
  * (from 1) is {@code 10.77.S.i}; this host is {@code 10.77.S.254} on the bridge, so processes here (a master,
- * replicas, the test) reach every namespace and are reached from it. {@link #cut} takes a host's link down: it then
+ * replicas, the test) reach every namespace and are reached from it, and also {@code 10.77.S.253}, an address that
+ * {@link #blackhole} can take from one host alone. {@link #cut} takes a host's link down: it then
  * reaches nobody and nobody reaches it, its processes running on, as a host cut off by the network; {@link #heal}
  * brings it back. Needs root and {@code ip}.
  *
@@ -45,6 +46,7 @@ public final class NetNamespaces implements AutoCloseable {
         ip("link", "add", bridge(), "type", "bridge");
         bridgeCreated = true;
         ip("addr", "add", hostAddress() + "/24", "dev", bridge());
+        ip("addr", "add", serviceAddress() + "/24", "dev", bridge());
         ip("link", "set", bridge(), "up");
         for (int i = 1; i <= count; i++) {
             String ns = namespace(i);
@@ -78,6 +80,27 @@ public final class NetNamespaces implements AutoCloseable {
     /** This host's address on the bridge, which every namespace reaches. */
     public String hostAddress() {
         return "10.77." + subnet + ".254";
+    }
+
+    /**
+     * A second address of this host on the bridge, for a service (a master) that a host should be able to lose
+     * while it still reaches this host's processes at {@link #hostAddress} ({@link #blackhole}).
+     */
+    public String serviceAddress() {
+        return "10.77." + subnet + ".253";
+    }
+
+    /**
+     * What host {@code i} sends to {@code address} is dropped without a word, as over a broken route: its
+     * connections there go silent and new ones time out; everything else still flows. Until {@link #unblackhole}.
+     */
+    public void blackhole(int i, String address) {
+        ip("netns", "exec", namespace(i), "ip", "route", "add", "blackhole", address + "/32");
+    }
+
+    /** Host {@code i} reaches {@code address} again. */
+    public void unblackhole(int i, String address) {
+        ip("netns", "exec", namespace(i), "ip", "route", "del", "blackhole", address + "/32");
     }
 
     /** Host {@code i} reaches nobody and nobody reaches it, until {@link #heal}. */
