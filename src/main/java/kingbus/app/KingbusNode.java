@@ -226,7 +226,8 @@ public class KingbusNode {
     private Optional<BinlogSyncer.ResumePoint> committedEnd() {
         Optional<BinlogFile> last = store.lastFile();
         String gtidPosition = store.gtidState().perDomain().toString();
-        return last.map(f -> new BinlogSyncer.ResumePoint(f.name(), f.endPosition(), gtidPosition, f.rotated()));
+        return last.map(f -> new BinlogSyncer.ResumePoint(f.name(), f.endPosition(), gtidPosition, f.rotated(),
+                store.fileStart(f.name()).orElse(null)));
     }
 
     /**

@@ -111,7 +111,7 @@ final class SnapshotCatchUp implements SnapshotFetcher {
 
     private Optional<BinlogSyncer.ResumePoint> localEnd() {
         return store.lastFile().map(f -> new BinlogSyncer.ResumePoint(f.name(), f.endPosition(),
-                store.gtidState().perDomain().toString(), f.rotated()));
+                store.gtidState().perDomain().toString(), f.rotated(), store.fileStart(f.name()).orElse(null)));
     }
 
     private CompletableFuture<Boolean> appendLocally(byte[] entry) {

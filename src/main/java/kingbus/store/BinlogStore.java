@@ -1040,6 +1040,19 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         }
     }
 
+    /**
+     * The event that opens {@code file}, at position 4 (its FORMAT_DESCRIPTION_EVENT), when the store holds it: a
+     * copy, empty when the file is not held from its start.
+     */
+    public Optional<byte[]> fileStart(String file) {
+        try (EventCursor cursor = open(file, 4, "the check of the master's binlog")) {
+            StoredEvent first = cursor.next();
+            return first == null ? Optional.empty() : Optional.of(first.bytes());
+        } catch (BinlogUnavailableException e) {
+            return Optional.empty();
+        }
+    }
+
     @Override
     public EventCursor open(String file, long position) {
         return open(file, position, "an unnamed reader");

@@ -23,6 +23,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,7 +43,10 @@ import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import kingbus.gtid.GtidList;
+import kingbus.gtid.MariadbGtid;
 import kingbus.protocol.binlog.EventChecksum;
+import kingbus.protocol.binlog.Events;
 import kingbus.protocol.binlog.LogEvent;
 import kingbus.raft.EntryCodec;
 
@@ -76,6 +80,11 @@ public final class BinlogSyncer implements AutoCloseable {
      * transactions.
      */
     private static final int MAX_QUEUED_BYTES = 32 << 20;
+    /** The end of the message that refuses a master whose binlog is not the one held. */
+    private static final String NOT_MIXED = " Kingbus does not mix two binlogs under one file name: it pulls"
+            + " nothing from this master (it tries again, and says so again only if something changes); the binlog"
+            + " held stays as it is. Point kingbus.master.host back at the master it came from, or start a new"
+            + " cluster with an empty data directory for this one";
 
     /**
      * A file whose end a MariaDB master skipped when it resumed our GTID position in the next file (the position is
@@ -97,13 +106,24 @@ public final class BinlogSyncer implements AutoCloseable {
      * @param gtidPosition the committed GTID position, one GTID per domain ({@code 0-1-42,1-2-7}), or
      *     empty when no transaction is held yet
      * @param fileEnded true when the file ends with the master's ROTATE event: nothing more comes in it
+     * @param fileStart the FORMAT_DESCRIPTION_EVENT that opens {@code file} as held, or null when not known: a master
+     *     that sends another one for that file is not the one whose binlog is held, and is refused
      */
-    public record ResumePoint(String file, long position, String gtidPosition, boolean fileEnded) {
+    public record ResumePoint(String file, long position, String gtidPosition, boolean fileEnded, byte[] fileStart) {
 
         /** A resume point in a file that may go on. */
         public ResumePoint(String file, long position, String gtidPosition) {
-            this(file, position, gtidPosition, false);
+            this(file, position, gtidPosition, false, null);
         }
+
+        /** A resume point without the file's opening event: any master's file of that name is taken. */
+        public ResumePoint(String file, long position, String gtidPosition, boolean fileEnded) {
+            this(file, position, gtidPosition, fileEnded, null);
+        }
+    }
+
+    /** An event received at {@code start} of the current file and not handed on yet. */
+    private record PendingEvent(long start, byte[] bytes) {
     }
 
     /** Proposes a Raft entry; the future is true when committed (appended or duplicate), false when rejected. */
@@ -220,6 +240,11 @@ public final class BinlogSyncer implements AutoCloseable {
     private final AtomicLong semiSyncAcksSent = new AtomicLong();
     private volatile State state = State.STOPPED;
     private volatile String lastError;
+    /**
+     * The last problem logged: the same one again is not logged again until something was stored in between (a
+     * connection that fails the same way every try says so once, though each try clears {@link #lastError}).
+     */
+    private volatile String lastWarned;
     private volatile String lastReceivedGtid;
     /** Master timestamp (seconds) of the last event received, and when it was received (millis). */
     private volatile long lastEventTimestamp = -1;
@@ -413,10 +438,36 @@ public final class BinlogSyncer implements AutoCloseable {
         if (!running) {
             return;
         }
-        if (!message.equals(lastError)) {
+        if (!message.equals(lastWarned)) {
+            lastWarned = message;
             LOG.warning(message);
         }
         lastError = message;
+    }
+
+    /**
+     * True when a file whose GTID_LIST_EVENT lists {@code listed} can follow a binlog that holds {@code held}: every
+     * domain of both is at least as far in the file, and they share one (a domain the master dropped with
+     * {@code DELETE_DOMAIN_ID} is not listed any more).
+     */
+    static boolean beginsAfter(GtidList listed, GtidList held) {
+        boolean shared = false;
+        for (MariadbGtid gtid : held.gtids()) {
+            List<MariadbGtid> inDomain = listed.gtids().stream().filter(g -> g.domainId() == gtid.domainId()).toList();
+            if (!inDomain.isEmpty()) {
+                shared = true;
+                if (inDomain.stream().allMatch(g -> Long.compareUnsigned(g.sequence(), gtid.sequence()) < 0)) {
+                    return false;
+                }
+            }
+        }
+        return shared;
+    }
+
+    /** A binlog file's name without its sequence number: {@code mysql-bin} of {@code mysql-bin.000042}. */
+    private static String baseName(String file) {
+        int dot = file.lastIndexOf('.');
+        return dot < 0 ? file : file.substring(0, dot);
     }
 
     private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
@@ -542,8 +593,23 @@ public final class BinlogSyncer implements AutoCloseable {
         private final boolean byPosition;
         /** True once {@link #file} has ended (its ROTATE or STOP event is held): the next file may start. */
         private boolean fileEnded;
+        /** The newest file held when this session began, and the event that opens it as held (null: unknown). */
+        private final String heldFile;
+        private final byte[] heldFileStart;
+        /** The GTID position held when this session began, one GTID per domain. */
+        private final GtidList heldGtids;
+        /**
+         * False from the moment the master goes on in a file other than {@link #heldFile} until that file's
+         * GTID_LIST_EVENT shows that it comes after the GTIDs held ({@link #holdBackUntilChecked}).
+         */
+        private boolean newFileChecked = true;
+        /** The new file's events before its GTID_LIST_EVENT (its FDE), with their positions, until it is checked. */
+        private final List<PendingEvent> heldBack = new ArrayList<>();
 
         Session(ResumePoint start) {
+            this.heldFile = start.file();
+            this.heldFileStart = start.fileStart();
+            this.heldGtids = GtidList.parse(start.gtidPosition());
             this.file = start.file();
             this.expectedPosition = start.position();
             this.gtidPosition = start.gtidPosition();
@@ -713,6 +779,11 @@ public final class BinlogSyncer implements AutoCloseable {
                     // The first fake ROTATE comes before any FDE, with the checksum we announced:
                     // a matching CRC32 trailer tells whether it has one.
                     String next = LogEvent.rotateFile(e, checksums || EventChecksum.matches(e));
+                    if (next.compareTo(file) < 0 && baseName(next).equals(baseName(file))) {
+                        throw new IllegalStateException("The master " + master() + " goes on in " + next
+                                + ", a file before " + file + " that Kingbus holds: this is not the binlog Kingbus"
+                                + " holds (another server, or the master's binlog was reset)." + NOT_MIXED);
+                    }
                     if (!next.equals(file)) {
                         if (!byPosition && !fileEnded && next.compareTo(file) > 0 && !file.equals(tailUnavailable)) {
                             tailByPosition = file;
@@ -724,6 +795,7 @@ public final class BinlogSyncer implements AutoCloseable {
                         expectedPosition = LogEvent.rotatePosition(e);
                         fileEnded = false;
                         tailByPosition = null;
+                        newFileChecked = heldGtids.isEmpty() || file.equals(heldFile);
                     }
                     if (state != State.STREAMING) {
                         state = State.STREAMING;
@@ -735,6 +807,15 @@ public final class BinlogSyncer implements AutoCloseable {
             }
             long end = LogEvent.logPos(e);
             long start = end - e.length;
+            if (type == LogEvent.FORMAT_DESCRIPTION_EVENT && start == 4 && heldFileStart != null
+                    && file.equals(heldFile) && !LogEvent.sameFileStart(e, heldFileStart)) {
+                throw new IllegalStateException("The master " + master() + " sends a " + file + " that server_id "
+                        + LogEvent.serverId(e) + " began at " + Instant.ofEpochSecond(LogEvent.uint32(e,
+                        LogEvent.TIMESTAMP_OFFSET)) + ", but the " + file + " Kingbus holds was begun by server_id "
+                        + LogEvent.serverId(heldFileStart) + " at " + Instant.ofEpochSecond(LogEvent.uint32(
+                        heldFileStart, LogEvent.TIMESTAMP_OFFSET)) + ": this is not the binlog Kingbus holds"
+                        + " (another server, or the master's binlog was reset)." + NOT_MIXED);
+            }
             if (start < expectedPosition) {
                 return; // already held
             }
@@ -750,12 +831,48 @@ public final class BinlogSyncer implements AutoCloseable {
                 lastReceivedGtid = LogEvent.gtidDomain(e) + "-" + LogEvent.serverId(e) + "-"
                         + Long.toUnsignedString(LogEvent.gtidSequence(e));
             }
+            if (!newFileChecked && holdBackUntilChecked(type, start, e)) {
+                expectedPosition = end;
+                return;
+            }
             grouper.add(file, start, e, checksums);
             expectedPosition = end;
+            if (!streamedSomething) {
+                lastWarned = null; // something stored since: the next problem is news
+            }
             streamedSomething = true;
             if (type == LogEvent.ROTATE_EVENT || type == LogEvent.STOP_EVENT) {
                 fileEnded = true;
             }
+        }
+
+        /**
+         * Holds back a new file's opening events until its GTID_LIST_EVENT, which lists the GTID state where the file
+         * begins: the file of the binlog held begins at or after every GTID held, a file of another server's binlog
+         * (a replica promoted in the master's place, with its own files) or of a reset one may begin before them,
+         * and is refused before any of it is stored. True when {@code e} is held back; false when it and everything
+         * held back go on (released here, in order).
+         */
+        private boolean holdBackUntilChecked(int type, long start, byte[] e) {
+            if (type == LogEvent.FORMAT_DESCRIPTION_EVENT || type == LogEvent.START_ENCRYPTION_EVENT) {
+                heldBack.add(new PendingEvent(start, e));
+                return true;
+            }
+            if (type == LogEvent.GTID_LIST_EVENT) {
+                GtidList listed = Events.readGtidList(e);
+                if (!beginsAfter(listed, heldGtids)) {
+                    throw new IllegalStateException("The master " + master() + " goes on in " + file
+                            + ", which begins at GTID position '" + listed + "', not after '" + heldGtids
+                            + "' that Kingbus holds: this is not the binlog Kingbus holds (another server's,"
+                            + " or the master's binlog was reset)." + NOT_MIXED);
+                }
+            }
+            newFileChecked = true; // checked, or nothing to check it with (no GTID_LIST where it would be)
+            for (PendingEvent event : heldBack) {
+                grouper.add(file, event.start(), event.bytes(), checksums);
+            }
+            heldBack.clear();
+            return false;
         }
 
         private void enqueue(Object item) {

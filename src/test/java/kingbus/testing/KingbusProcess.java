@@ -473,6 +473,12 @@ public final class KingbusProcess implements AutoCloseable {
         Processes.stop(process, 60);
     }
 
+    /** Sets one setting (an environment variable such as {@code KINGBUS_MASTER_PORT}) for the next {@link #start}. */
+    public KingbusProcess setting(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
     public int mysqlPort() {
         return mysqlPort;
     }

@@ -123,6 +123,22 @@ public final class LogEvent {
         return (e[FLAGS_OFFSET] & 0xFF) | (e[FLAGS_OFFSET + 1] & 0xFF) << 8;
     }
 
+    /**
+     * True when two FORMAT_DESCRIPTION_EVENTs open the same binlog file: written by the same server ({@code server_id})
+     * at the same second (the header's timestamp), with the same binlog and server versions. What a master changes
+     * in a file's FDE when it sends it again (the created time, the in-use flag, log_pos, the checksum) is not
+     * compared; a file of another server, or one a RESET MASTER began anew under the same name, differs.
+     */
+    public static boolean sameFileStart(byte[] fde, byte[] other) {
+        int versionsEnd = FDE_CREATED_OFFSET;
+        if (fde.length < versionsEnd || other.length < versionsEnd) {
+            return false;
+        }
+        return uint32(fde, TIMESTAMP_OFFSET) == uint32(other, TIMESTAMP_OFFSET) && serverId(fde) == serverId(other)
+                && java.util.Arrays.equals(fde, LOG_EVENT_HEADER_LEN, versionsEnd, other, LOG_EVENT_HEADER_LEN,
+                        versionsEnd);
+    }
+
     /** True when the event has {@link #LOG_EVENT_IGNORABLE_F}. */
     public static boolean isIgnorable(byte[] e) {
         return (flags(e) & LOG_EVENT_IGNORABLE_F) != 0;

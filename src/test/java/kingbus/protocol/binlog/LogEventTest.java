@@ -27,6 +27,30 @@ class LogEventTest {
     }
 
     @Test
+    void aFileStartSentAgainIsTheSameFileButAnotherServersOrAResetOneIsNot() {
+        byte[] fde = FixtureEvents.event("gtid-reconnect.txt", "FORMAT_DESCRIPTION", 0);
+        byte[] resent = fde.clone(); // what a master changes when it sends the file's start again
+        resent[LogEvent.FDE_CREATED_OFFSET] = 7;
+        resent[LogEvent.FLAGS_OFFSET] ^= LogEvent.LOG_EVENT_BINLOG_IN_USE_F;
+        resent[LogEvent.LOG_POS_OFFSET] = 0;
+        EventChecksum.recompute(resent);
+        assertThat(LogEvent.sameFileStart(fde, resent)).isTrue();
+
+        byte[] otherServer = fde.clone();
+        otherServer[LogEvent.SERVER_ID_OFFSET] = 2;
+        assertThat(LogEvent.sameFileStart(fde, otherServer)).isFalse();
+        byte[] reset = fde.clone(); // RESET MASTER: the same name begun anew, a second later
+        reset[LogEvent.TIMESTAMP_OFFSET] += 1;
+        assertThat(LogEvent.sameFileStart(fde, reset)).isFalse();
+        byte[] upgraded = fde.clone();
+        upgraded[LogEvent.FDE_SERVER_VERSION_OFFSET + 3] = '2';
+        assertThat(LogEvent.sameFileStart(fde, upgraded)).isFalse();
+        // The second file of the same capture: same server, another second.
+        assertThat(LogEvent.sameFileStart(fde, FixtureEvents.event("gtid-reconnect.txt", "FORMAT_DESCRIPTION", 1)))
+                .isFalse();
+    }
+
+    @Test
     void everyCapturedCrc32EventVerifies() {
         List<byte[]> events = FixtureEvents.fileEvents("gtid-reconnect.txt");
         assertThat(events).hasSizeGreaterThan(15);
