@@ -35,7 +35,7 @@ import org.jgroups.raft.StateMachine;
  * <h2>Failure</h2>
  * A rejected entry is logged by the store and skipped on every node alike (the decision depends
  * only on the entry and the committed store). A store behind a snapshot throws, and the node does
- * not become ready.
+ * not become ready. An entry that fails its checksum is not stored, nor anything after it on this node.
  */
 public final class BinlogStateMachine implements StateMachine {
 
@@ -83,7 +83,8 @@ public final class BinlogStateMachine implements StateMachine {
         try {
             result = switch (EntryCodec.kind(data, offset)) {
                 case EntryCodec.BARRIER -> AppendResult.DUPLICATE;
-                case EntryCodec.BINLOG -> store.append(EntryCodec.chunks(data, offset, length));
+                case EntryCodec.BINLOG, EntryCodec.BINLOG_CHECKED ->
+                        store.append(EntryCodec.chunks(data, offset, length));
                 case EntryCodec.PURGE -> store.purgeTo(EntryCodec.purgedTo(data, offset, length));
                 default -> {
                     LOG.severe("Skipping a Raft entry of unknown kind " + data[offset]);
@@ -93,6 +94,14 @@ public final class BinlogStateMachine implements StateMachine {
         } catch (BinlogUnavailableException e) {
             appliedCleanly = false;
             storeUnavailable = e.getMessage();
+            throw e;
+        } catch (RaftEntryCorruptException e) {
+            // Nothing after it may be stored either (it would be a gap): the node stops applying, says why once, and
+            // reports not ready (its apply lags). The entry stays in its Raft log; the other nodes have their own copy.
+            appliedCleanly = false;
+            storeUnavailable = e.getMessage();
+            LOG.severe(e.getMessage() + ". Nothing more is applied on this node, whose Raft log (or memory) is"
+                    + " damaged; it serves what it stored before");
             throw e;
         } catch (RuntimeException | Error e) {
             appliedCleanly = false;

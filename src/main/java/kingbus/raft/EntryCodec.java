@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32C;
 import kingbus.store.Chunk;
 
 /**
@@ -20,7 +21,12 @@ import kingbus.store.Chunk;
  *   kind BINLOG  (1): int chunkCount, then per chunk:
  *                     utf file | long startPosition | int length | byte[length] raw events
  *   kind PURGE   (2): utf firstKept      -- drop every binlog file before firstKept (see BinlogStore#purgeTo)
+ *   kind BINLOG_CHECKED (3): as BINLOG, then int CRC-32C of every byte before it, the kind included
  * </pre>
+ *
+ * <p>Binlog entries are written as BINLOG_CHECKED: an entry whose bytes changed after it was proposed (on a
+ * node's disk, in its Raft log, or in memory) is refused when it is applied ({@link RaftEntryCorruptException})
+ * instead of stored and served. BINLOG entries, of logs written before the checksum, are still read.
  *
  * <p>Stateless and thread-safe.
  */
@@ -29,6 +35,7 @@ public final class EntryCodec {
     public static final byte BARRIER = 0;
     public static final byte BINLOG = 1;
     public static final byte PURGE = 2;
+    public static final byte BINLOG_CHECKED = 3;
 
     private EntryCodec() {}
 
@@ -62,13 +69,13 @@ public final class EntryCodec {
     }
 
     public static byte[] binlog(List<Chunk> chunks) {
-        int size = 1 + Integer.BYTES;
+        int size = 1 + Integer.BYTES + Integer.BYTES;
         for (Chunk chunk : chunks) {
             size += 2 + chunk.file().length() * 3 + Long.BYTES + Integer.BYTES + chunk.length();
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(BINLOG);
+            out.writeByte(BINLOG_CHECKED);
             out.writeInt(chunks.size());
             for (Chunk chunk : chunks) {
                 out.writeUTF(chunk.file());
@@ -76,10 +83,24 @@ public final class EntryCodec {
                 out.writeInt(chunk.length());
                 out.write(chunk.buffer(), chunk.offset(), chunk.length());
             }
+            out.writeInt(0); // the checksum's place
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        return withChecksum(bytes.toByteArray());
+    }
+
+    /** Writes the CRC-32C of every byte but the last four into the last four. */
+    private static byte[] withChecksum(byte[] entry) {
+        java.nio.ByteBuffer.wrap(entry).putInt(entry.length - Integer.BYTES, checksum(entry, 0, entry.length));
+        return entry;
+    }
+
+    /** CRC-32C of the {@code length} bytes at {@code offset} but their last four. */
+    private static int checksum(byte[] data, int offset, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(data, offset, length - Integer.BYTES);
+        return (int) crc.getValue();
     }
 
     /**
@@ -126,7 +147,7 @@ public final class EntryCodec {
         }
 
         public byte[] build() {
-            long size = 1 + Integer.BYTES;
+            long size = 1 + Integer.BYTES + Integer.BYTES;
             for (Pending chunk : chunks) {
                 size += 2 + chunk.file.length + Long.BYTES + Integer.BYTES + (chunk.end - chunk.start);
             }
@@ -134,7 +155,7 @@ public final class EntryCodec {
                 throw new IllegalArgumentException("A Raft entry of " + size + " bytes is too large");
             }
             java.nio.ByteBuffer entry = java.nio.ByteBuffer.allocate((int) size);
-            entry.put(BINLOG).putInt(chunks.size());
+            entry.put(BINLOG_CHECKED).putInt(chunks.size());
             for (Pending chunk : chunks) {
                 entry.putShort((short) chunk.file.length).put(chunk.file).putLong(chunk.start)
                         .putInt((int) (chunk.end - chunk.start));
@@ -143,7 +164,7 @@ public final class EntryCodec {
                     entry.put(chunk.arrays.get(i), range[0], range[1]);
                 }
             }
-            return entry.array();
+            return withChecksum(entry.array());
         }
     }
 
@@ -164,16 +185,37 @@ public final class EntryCodec {
         return data[offset];
     }
 
+    /** True for the kinds that hold binlog events: BINLOG_CHECKED, and BINLOG of older logs. */
+    public static boolean isBinlog(byte kind) {
+        return kind == BINLOG_CHECKED || kind == BINLOG;
+    }
+
     /**
-     * The chunks of a BINLOG entry. Their events are ranges of {@code data}, not copies: {@code data} must not
+     * The chunks of a binlog entry. Their events are ranges of {@code data}, not copies: {@code data} must not
      * change while they are in use.
+     *
+     * @throws RaftEntryCorruptException when a BINLOG_CHECKED entry fails its CRC-32C
      */
     public static List<Chunk> chunks(byte[] data, int offset, int length) {
+        if (length > 0 && data[offset] == BINLOG_CHECKED) {
+            if (length < 1 + Integer.BYTES + Integer.BYTES) {
+                throw new RaftEntryCorruptException("A Raft entry of " + length + " bytes is too short for a binlog"
+                        + " entry");
+            }
+            int stored = java.nio.ByteBuffer.wrap(data, offset + length - Integer.BYTES, Integer.BYTES).getInt();
+            int computed = checksum(data, offset, length);
+            if (stored != computed) {
+                throw new RaftEntryCorruptException(String.format("A Raft entry of %d bytes fails its CRC-32C (%08x"
+                        + " stored, %08x computed): its bytes changed after it was proposed", length, stored,
+                        computed));
+            }
+            length -= Integer.BYTES;
+        }
         ByteArrayInputStream bytes = new ByteArrayInputStream(data, offset, length);
         try {
             DataInputStream in = new DataInputStream(bytes);
             byte kind = in.readByte();
-            if (kind != BINLOG) {
+            if (!isBinlog(kind)) {
                 throw new IllegalArgumentException("Not a binlog entry: kind " + kind);
             }
             int count = in.readInt();

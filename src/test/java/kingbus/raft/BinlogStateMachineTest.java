@@ -68,4 +68,22 @@ class BinlogStateMachineTest {
             assertThat(restarted.appliedCleanly()).isTrue();
         }
     }
+
+    /** An entry changed after it was proposed is not stored, nor anything after it; what was stored before stays. */
+    @Test
+    void anEntryThatFailsItsChecksumIsNotStoredNorAnythingAfterIt() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            BinlogStateMachine machine = new BinlogStateMachine(store);
+            assertThat(apply(machine, entry(0, 3))).isEqualTo(AppendResult.APPENDED);
+            long end = store.lastFile().orElseThrow().endPosition();
+            byte[] damaged = entry(3, 5);
+            damaged[damaged.length / 2] ^= 0x01; // one bit in the events
+            assertThatThrownBy(() -> apply(machine, damaged)).isInstanceOf(RaftEntryCorruptException.class)
+                    .hasMessageContaining("fails its CRC-32C");
+            assertThatThrownBy(() -> apply(machine, entry(5, 7))).isInstanceOf(BinlogUnavailableException.class)
+                    .hasMessageContaining("fails its CRC-32C");
+            assertThat(machine.appliedCleanly()).isFalse();
+            assertThat(store.lastFile().orElseThrow().endPosition()).as("nothing stored").isEqualTo(end);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package kingbus.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import kingbus.store.Chunk;
@@ -51,8 +52,40 @@ class EntryCodecTest {
 
     @Test
     void anEntryWhoseChunkClaimsMoreBytesThanItHoldsIsRefused() {
-        byte[] entry = EntryCodec.binlog(List.of(new Chunk("mysql-bin.000001", 100, new byte[] {2, 3, 4})));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EntryCodec.chunks(entry, 0, entry.length - 1))
+        byte[] entry = legacy(EntryCodec.binlog(List.of(new Chunk("mysql-bin.000001", 100, new byte[] {2, 3, 4}))));
+        assertThatThrownBy(() -> EntryCodec.chunks(entry, 0, entry.length - 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be decoded");
+    }
+
+    @Test
+    void anEntryWithAnyByteChangedAfterItWasBuiltIsRefused() {
+        byte[] entry = new EntryCodec.BinlogEntryBuilder().add("mysql-bin.000001", 100, new byte[] {2, 3, 4}, 0, 3)
+                .build();
+        assertThat(EntryCodec.kind(entry, 0)).isEqualTo(EntryCodec.BINLOG_CHECKED);
+        for (int i = 1; i < entry.length; i++) {
+            byte[] damaged = entry.clone();
+            damaged[i] ^= 0x10;
+            assertThatThrownBy(() -> EntryCodec.chunks(damaged, 0, damaged.length)).as("byte %d changed", i)
+                    .isInstanceOf(RaftEntryCorruptException.class).hasMessageContaining("fails its CRC-32C");
+        }
+        assertThatThrownBy(() -> EntryCodec.chunks(entry, 0, entry.length - 1)).as("cut short")
+                .isInstanceOf(RaftEntryCorruptException.class);
+    }
+
+    @Test
+    void aBinlogEntryOfALogWrittenBeforeTheChecksumIsStillRead() {
+        byte[] old = legacy(EntryCodec.binlog(List.of(new Chunk("mysql-bin.000001", 100, new byte[] {2, 3, 4}),
+                new Chunk("mysql-bin.000002", 4, new byte[] {9, 9}))));
+        assertThat(EntryCodec.isBinlog(EntryCodec.kind(old, 0))).isTrue();
+        List<Chunk> chunks = EntryCodec.chunks(old, 0, old.length);
+        assertThat(chunks).hasSize(2);
+        assertThat(chunks.get(1).events()).containsExactly(9, 9);
+    }
+
+    /** The same entry as a BINLOG entry, as Kingbus wrote them before the checksum: kind 1, no CRC at the end. */
+    private static byte[] legacy(byte[] checked) {
+        byte[] old = java.util.Arrays.copyOf(checked, checked.length - Integer.BYTES);
+        old[0] = EntryCodec.BINLOG;
+        return old;
     }
 }
