@@ -25,7 +25,6 @@ import kingbus.raft.RaftNode;
 import kingbus.server.MysqlServer;
 import kingbus.server.ServerSettings;
 import kingbus.store.AppendResult;
-import kingbus.store.BinlogFile;
 import kingbus.store.BinlogStore;
 import kingbus.store.StoreCorruptException;
 import kingbus.store.StoreFormatException;
@@ -224,10 +223,17 @@ public class KingbusNode {
     }
 
     private Optional<BinlogSyncer.ResumePoint> committedEnd() {
-        Optional<BinlogFile> last = store.lastFile();
+        return heldEnd(store);
+    }
+
+    /**
+     * Where the binlog {@code store} holds ends, for a syncer that goes on from there: its newest file, that file's
+     * end and opening event, and the GTID position held; empty while it holds nothing.
+     */
+    static Optional<BinlogSyncer.ResumePoint> heldEnd(BinlogStore store) {
         String gtidPosition = store.gtidState().perDomain().toString();
-        return last.map(f -> new BinlogSyncer.ResumePoint(f.name(), f.endPosition(), gtidPosition, f.rotated(),
-                store.fileStart(f.name()).orElse(null)));
+        return store.lastFile().map(f -> new BinlogSyncer.ResumePoint(f.name(), f.endPosition(), gtidPosition,
+                f.rotated(), store.fileStart(f.name()).orElse(null)));
     }
 
     /**

@@ -70,7 +70,7 @@ final class SnapshotCatchUp implements SnapshotFetcher {
         BinlogSyncer puller = new BinlogSyncer(new BinlogSyncer.Settings(host, port, user, password, serverId,
                 Duration.ofSeconds(1), maxEntryBytes, 4, Duration.ofMillis(200), Duration.ofSeconds(2), tls, false,
                 BinlogSyncer.Settings.defaultNetTimeout(Duration.ofSeconds(1))),
-                this::localEnd, this::appendLocally, threads);
+                () -> KingbusNode.heldEnd(store), this::appendLocally, threads);
         synchronized (appendGate) {
             accepting = true;
         }
@@ -107,11 +107,6 @@ final class SnapshotCatchUp implements SnapshotFetcher {
             return held.get().endPosition() >= target.endPosition();
         }
         return store.lastFile().map(f -> f.name().compareTo(target.lastFile()) > 0).orElse(false);
-    }
-
-    private Optional<BinlogSyncer.ResumePoint> localEnd() {
-        return store.lastFile().map(f -> new BinlogSyncer.ResumePoint(f.name(), f.endPosition(),
-                store.gtidState().perDomain().toString(), f.rotated(), store.fileStart(f.name()).orElse(null)));
     }
 
     private CompletableFuture<Boolean> appendLocally(byte[] entry) {

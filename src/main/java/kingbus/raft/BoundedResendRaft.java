@@ -117,13 +117,13 @@ public class BoundedResendRaft extends RAFT {
         return maxResendBytes;
     }
 
-    /** Checks each AppendEntries request against this log right before it is handled (see {@link LeaderCommitTracker#guard}). */
     /** The per-follower send queues below this protocol, asked before a resend (see {@link FollowerSendQueues}). */
     BoundedResendRaft sendQueues(FollowerSendQueues queues) {
         this.sendQueues = queues;
         return this;
     }
 
+    /** Checks each AppendEntries request against this log right before it is handled (see {@link LeaderCommitTracker#guard}). */
     void commitGuard(LeaderCommitTracker tracker) {
         this.commitGuard = tracker;
     }

@@ -143,8 +143,7 @@ public final class RaftNode implements AutoCloseable {
         RaftHandle handle = new RaftHandle(ch, stateMachine).raftId(settings.nodeId());
         RAFT protocol = handle.raft();
         ((BoundedResendRaft) protocol).maxResendBytes(settings.maxResendBytes()).storeSyncMillis(storeSyncMillis)
-                .appliedIndex(settings.logDir().resolve(APPLIED_INDEX_FILE)).commitGuard(tracker);
-        ((BoundedResendRaft) protocol).sendQueues(sendQueues);
+                .appliedIndex(settings.logDir().resolve(APPLIED_INDEX_FILE)).sendQueues(sendQueues).commitGuard(tracker);
         tracker.raft(protocol);
         protocol.logUseFsync(true);
         protocol.addRoleListener(this::onRoleChange);

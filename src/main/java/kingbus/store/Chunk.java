@@ -43,6 +43,6 @@ public record Chunk(String file, long startPosition, byte[] buffer, int offset, 
 
     /** The events as an array of their own: {@code buffer} itself when they fill it, else a copy. */
     public byte[] events() {
-        return offset == 0 && length == buffer.length ? buffer : Arrays.copyOfRange(buffer, offset, offset + length);
+        return offset == 0 && length == buffer.length ? buffer : Arrays.copyOfRange(buffer, offset, endOffset());
     }
 }
