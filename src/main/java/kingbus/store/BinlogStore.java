@@ -63,10 +63,11 @@ import org.infinispan.persistence.sifs.configuration.SoftIndexFileStoreConfigura
  * over them; nothing per event or per segment is kept on the heap.
  *
  * <h2>Commit and recovery</h2>
- * Only committed Raft entries are appended, so everything here is committed. An append writes its
- * segments (and the record of a file it ends) without fsync and publishes the new view to readers; the
- * state record is written only by {@link #sync()}, which first forces every data file written since the
- * last one, then writes the state record of the view it found and forces that too. The state on disk
+ * Only committed Raft entries are appended, so everything here is committed. An append publishes the new
+ * view to readers (its segments on the heap until written), then writes its segments (and the record of a
+ * file it ends) without fsync; the state record is written only by {@link #sync()}, which first forces
+ * every data file written since the last one, then writes the state record of the newest view whose
+ * writes had all returned, and forces that too. The state on disk
  * so never names a segment that is not there. A crash loses the appends after the last sync: their
  * segments lie beyond {@code nextSegmentId}, invisible, and are overwritten when the Raft log applies
  * the entries again (the Raft log is the write-ahead log: it is fsynced, and its caller records an
@@ -94,8 +95,8 @@ import org.infinispan.persistence.sifs.configuration.SoftIndexFileStoreConfigura
  * <h2>Disk full</h2>
  * An append first waits while the disk has less than {@link #minFreeBytes(long)} usable, and a
  * write that fails (the disk filled up anyway, or any I/O error) is retried until it succeeds: an
- * entry Raft has committed must never be skipped, and a half-written append is invisible until its
- * state record is written. Meanwhile {@link #writeBlocked()} says why, readers are served as before,
+ * entry Raft has committed must never be skipped, and a half-written append is not recorded until its
+ * writes have all returned (readers may have it already: it is committed). Meanwhile {@link #writeBlocked()} says why, readers are served as before,
  * and nothing is lost; the append continues once space is freed.
  *
  * <h2>Damage</h2>
@@ -106,8 +107,8 @@ import org.infinispan.persistence.sifs.configuration.SoftIndexFileStoreConfigura
  * binlog file and the position, and the node reports it is not live.
  *
  * <h2>Thread safety</h2>
- * Appends are serialised by a lock; readers see an immutable {@link View} published after each
- * append and wait on a condition for the next one.
+ * Appends are serialised by a lock; readers see an immutable {@link View} published by each append
+ * and wait on a condition of their own lock for the next one, so a reader never waits for a write.
  */
 public final class BinlogStore implements BinlogReader, AutoCloseable {
 
@@ -151,7 +152,14 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
      */
     private final com.github.benmanes.caffeine.cache.Cache<Long, byte[]> recent;
     private final ReentrantLock appendLock = new ReentrantLock();
+    /** Signalled when an append ends or the store closes: appends waiting for disk space. */
     private final Condition appended = appendLock.newCondition();
+    /** Guards only {@link #published}, so that a reader waiting for new events never waits for a write. */
+    private final ReentrantLock publishLock = new ReentrantLock();
+    /** Signalled when readers get a new view (see {@link #publish}) or the store closes. */
+    private final Condition published = publishLock.newCondition();
+    /** Segments readers already see whose write to Infinispan has not returned yet, by id (see {@link #tryAppend}). */
+    private final Map<Long, byte[]> unwritten = new ConcurrentHashMap<>();
     private final AtomicLong bytesAppended = new AtomicLong();
     /** Open cursors, so a purge can tell which files are being read and by whom. */
     private final Set<Cursor> cursors = ConcurrentHashMap.newKeySet();
@@ -161,8 +169,15 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    /** What readers see: every committed append, published before its write to Infinispan returns. */
     private volatile View view;
+    /** The newest view whose segments and file records are all written: what {@link #sync()} may record. */
+    private volatile View writtenView;
     private volatile boolean closed;
+    /** Set first thing by {@link #close()}, so an append retrying a failed write under the append lock gives up. */
+    private volatile boolean closing;
+    /** Run before each append's writes; tests hold or fail a write with it. Null in service. */
+    private volatile Runnable beforeWrites;
     private volatile StoreCorruptException damage;
     /** False while {@link #open} checks the store: damage found then is thrown to the opener, not logged here. */
     private volatile boolean logDamage;
@@ -195,6 +210,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
         this.cache = cache;
         this.writes = cache.getAdvancedCache().withFlags(Flag.IGNORE_RETURN_VALUES, Flag.SKIP_CACHE_LOAD);
         this.view = view;
+        this.writtenView = view;
         this.durableVersion = view.version;
         this.recent = Caffeine.newBuilder().maximumWeight(RECENT_SEGMENT_BYTES)
                 .weigher((Long id, byte[] value) -> value.length).executor(Runnable::run).build();
@@ -360,7 +376,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
      * appends and reads.
      */
     public boolean verify(long fromSegment, long toSegment) {
-        View current = view;
+        View current = writtenView; // a segment readers see may not be in Infinispan yet
         for (FileMeta file : current.files) {
             if (file.lastSegment < 0 || file.lastSegment < fromSegment || file.firstSegment >= toSegment) {
                 continue;
@@ -396,7 +412,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
     /** All segments, oldest first; see {@link #verify(long, long)}. */
     public boolean verifyAll() {
-        return verify(0, view.nextSegmentId);
+        return verify(0, writtenView.nextSegmentId);
     }
 
     /** The segments {@link #open} did not check (older than its byte budget); see {@link #verify(long, long)}. */
@@ -544,7 +560,11 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             View next = new View(List.copyOf(files), current.firstOrdinal, nextSegment, state, current.version + 1);
             List<FileMeta> kept = files;
             List<byte[]> storedValues = segmentValues.stream().map(this::storedForm).toList();
-            boolean written = writeWhenRoom(current, () -> {
+            Runnable write = () -> {
+                Runnable hook = beforeWrites;
+                if (hook != null) {
+                    hook.run();
+                }
                 for (int i = 0; i < segmentKeys.size(); i++) {
                     writes.put(segmentKeys.get(i), storedValues.get(i));
                 }
@@ -553,14 +573,44 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                             withChecksum(kept.get(finished.ordinal - current.firstOrdinal).encode()));
                 }
                 // The state record is written by sync(), once these segments are forced.
-            });
-            if (!written) {
-                return null; // re-planned from the new view: its segments may differ, so none is cached yet
+            };
+            if (diskShortage().isEmpty()) {
+                // Raft committed these events, so readers may have them now rather than after Infinispan's write,
+                // which takes two thread hand-offs per put (docs/BENCHMARKS.md, "Readers before the store's
+                // write"). The write then completes under the append lock, so no other append, purge or state
+                // record plans on a view whose writes are missing; sync() records only writtenView.
+                for (int i = 0; i < segmentKeys.size(); i++) {
+                    unwritten.put(segmentKeys.get(i), segmentValues.get(i));
+                    recent.put(segmentKeys.get(i), segmentValues.get(i));
+                }
+                publish(next);
+                try {
+                    writeUntilDone(write);
+                } catch (BinlogUnavailableException e) {
+                    // Closing or interrupted: take the append back (its Raft entry is applied again at the next
+                    // start, with the same bytes), so that no later view names segments that were never written.
+                    // A newer version than the one taken back, so readers that saw it look again.
+                    for (Long key : segmentKeys) {
+                        recent.invalidate(key);
+                        unwritten.remove(key);
+                    }
+                    publish(new View(current.files, current.firstOrdinal, current.nextSegmentId, current.gtidState,
+                            next.version + 1));
+                    throw e;
+                }
+                writtenView = next;
+                segmentKeys.forEach(unwritten::remove);
+            } else {
+                boolean written = writeWhenRoom(current, write);
+                if (!written) {
+                    return null; // re-planned from the new view: its segments may differ, so none is cached yet
+                }
+                for (int i = 0; i < segmentKeys.size(); i++) {
+                    recent.put(segmentKeys.get(i), segmentValues.get(i));
+                }
+                writtenView = next;
+                publish(next);
             }
-            for (int i = 0; i < segmentKeys.size(); i++) {
-                recent.put(segmentKeys.get(i), segmentValues.get(i));
-            }
-            view = next;
             bytesAppended.addAndGet(bytes);
             appended.signalAll();
             return AppendResult.APPENDED;
@@ -622,7 +672,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             if (!writeWhenRoom(current, () -> writeStateDurably(planned))) {
                 return purgeTo(firstKept); // the store changed while waiting for the disk: plan again
             }
-            view = next;
+            writtenView = next;
+            publish(next);
             appended.signalAll();
         } finally {
             appendLock.unlock();
@@ -668,7 +719,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 }
                 return;
             }
-            view = next;
+            writtenView = next;
+            publish(next);
             appended.signalAll();
         } finally {
             appendLock.unlock();
@@ -806,6 +858,57 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     }
 
     /**
+     * Runs {@code work}, writes of segments readers already see, until it succeeds, holding the append lock (unlike
+     * {@link #writeWhenRoom}, which may plan again: a published append cannot). Each failure waits a second.
+     *
+     * @throws BinlogUnavailableException when the store closes or the thread is interrupted meanwhile
+     */
+    private void writeUntilDone(Runnable work) {
+        String problem = null;
+        while (true) {
+            try {
+                work.run();
+                if (problem != null) {
+                    LOG.info("Binlog appends resumed: " + usableBytes() + " bytes usable on " + root);
+                    writeBlocked = null;
+                }
+                return;
+            } catch (RuntimeException e) {
+                if (closing || closed) {
+                    throw givenUp("The binlog store is closed");
+                }
+                if (problem == null) {
+                    problem = "writing to " + root + " failed (" + e + "); retrying until it succeeds";
+                    LOG.severe("Binlog appends are waiting: " + problem);
+                }
+                writeBlocked = problem;
+            }
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw givenUp("Interrupted while waiting to append: " + problem);
+            }
+        }
+    }
+
+    /** For tests: {@code hook} runs before each append's writes (it may block them, or throw to fail them). */
+    void beforeWrites(Runnable hook) {
+        beforeWrites = hook;
+    }
+
+    /** Makes {@code next} the view readers see and wakes those waiting for one. */
+    private void publish(View next) {
+        view = next;
+        publishLock.lock();
+        try {
+            published.signalAll();
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
+    /**
      * Makes every append made before this call durable: forces the data files written since the last sync, then
      * writes the state record of the view found at the call and forces it too. A crash loses only appends after
      * the last sync (see "Commit and recovery"). Cheap when nothing was appended since. Safe from any thread;
@@ -818,7 +921,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     public void sync() {
         syncLock.lock();
         try {
-            View target = view;
+            View target = writtenView; // not view: its newest segments may not be written yet
             if (target.version <= durableVersion) {
                 return;
             }
@@ -1025,18 +1128,18 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             return true;
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        appendLock.lock();
+        publishLock.lock();
         try {
             while (view.version <= seenVersion && !closed) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
-                appended.awaitNanos(left);
+                published.awaitNanos(left);
             }
             return view.version > seenVersion;
         } finally {
-            appendLock.unlock();
+            publishLock.unlock();
         }
     }
 
@@ -1121,6 +1224,9 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
     private Segment readSegment(long id) {
         byte[] value = recent.getIfPresent(id);
+        if (value == null) {
+            value = unwritten.get(id);
+        }
         if (value != null) {
             StoreCorruptException known = damage;
             if (known != null) {
@@ -1153,6 +1259,10 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 // own shutdown hook): not damage. Marking it would make every later start refuse the store (seen
                 // when a node stopped during its check of the older segments).
                 throw new BinlogUnavailableException("The binlog store is closed");
+            }
+            if (id >= writtenView.nextSegmentId) {
+                // Published, then taken back before its write returned (see tryAppend): not damage.
+                throw new BinlogUnavailableException("Binlog segment " + id + " is not written yet");
             }
             if (id < view.firstKeptSegment()) {
                 throw new BinlogPurgedException("The binlog file being read was purged (Kingbus now holds "
@@ -1204,6 +1314,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         try {
             if (!closed) {
                 sync();
@@ -1218,6 +1329,12 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             appended.signalAll();
         } finally {
             appendLock.unlock();
+        }
+        publishLock.lock();
+        try {
+            published.signalAll();
+        } finally {
+            publishLock.unlock();
         }
         remover.shutdownNow();
         try {

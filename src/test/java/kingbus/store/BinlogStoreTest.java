@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import kingbus.gtid.GtidList;
 import org.awaitility.Awaitility;
@@ -107,6 +109,98 @@ class BinlogStoreTest {
             store.minFreeBytes(0);
             assertThat(store.diskShortage()).isEmpty();
             assertThat(store.append(List.of(chunk(3, 5)))).isEqualTo(AppendResult.APPENDED);
+        }
+    }
+
+    @Test
+    void readersGetAnAppendBeforeItsWriteReturnsWhileSyncAndVerifyKeepToWhatWasWritten() throws Exception {
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            store.append(List.of(chunk(0, 3)));
+            store.sync();
+            long seen = store.commitVersion();
+            store.beforeWrites(() -> {
+                writing.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            CompletableFuture<AppendResult> append = CompletableFuture.supplyAsync(
+                    () -> store.append(List.of(chunk(3, 5))));
+            assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(store.awaitCommit(seen, 10_000)).as("readers are woken while the write is held").isTrue();
+            assertThat(readAll(store.open(FILE, position(3)))).containsExactly(events.get(3), events.get(4));
+            assertThat(store.lastFile().orElseThrow().endPosition()).isEqualTo(position(5));
+            // Records only what was written: it neither names the held segments nor waits for their write.
+            CompletableFuture.runAsync(store::sync).get(10, TimeUnit.SECONDS);
+            assertThat(store.verifyAll()).as("verify reads only what was written").isTrue();
+            assertThat(append).isNotDone();
+            release.countDown();
+            assertThat(append.get(10, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
+            store.beforeWrites(null);
+        }
+        try (BinlogStore reopened = BinlogStore.open(dir)) {
+            assertThat(reopened.lastFile().orElseThrow().endPosition()).isEqualTo(position(5));
+            assertThat(readAll(reopened.open(FILE, position(3)))).containsExactly(events.get(3), events.get(4));
+        }
+    }
+
+    @Test
+    void aWriteThatFailsAfterReadersHaveTheAppendIsTriedAgainUntilItSucceeds() throws Exception {
+        AtomicInteger failures = new AtomicInteger();
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            store.append(List.of(chunk(0, 3)));
+            store.beforeWrites(() -> {
+                if (failures.getAndIncrement() == 0) {
+                    throw new IllegalStateException("injected write failure");
+                }
+            });
+            CompletableFuture<AppendResult> append = CompletableFuture.supplyAsync(
+                    () -> store.append(List.of(chunk(3, 5))));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.writeBlocked().isPresent());
+            assertThat(store.writeBlocked().orElseThrow()).contains("injected write failure");
+            assertThat(append.get(10, TimeUnit.SECONDS)).isEqualTo(AppendResult.APPENDED);
+            assertThat(failures.get()).isEqualTo(2);
+            assertThat(store.writeBlocked()).isEmpty();
+            store.beforeWrites(null);
+            store.sync();
+        }
+        try (BinlogStore reopened = BinlogStore.open(dir)) {
+            assertThat(readAll(reopened.open(FILE, 4))).hasSize(5);
+        }
+    }
+
+    @Test
+    void aPublishedAppendWhoseWriterIsInterruptedIsTakenBackAndCanBeAppliedAgain() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir)) {
+            store.append(List.of(chunk(0, 3)));
+            store.beforeWrites(() -> {
+                throw new IllegalStateException("injected write failure");
+            });
+            long seen = store.commitVersion();
+            Thread writer = new Thread(() -> store.append(List.of(chunk(3, 5))));
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            writer.setUncaughtExceptionHandler((thread, e) -> thrown.set(e));
+            writer.start();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.writeBlocked().isPresent());
+            assertThat(store.lastFile().orElseThrow().endPosition()).as("published").isEqualTo(position(5));
+            writer.interrupt(); // as RAFT's thread is when its channel closes
+            writer.join(10_000);
+            assertThat(thrown.get()).isInstanceOf(BinlogUnavailableException.class);
+            assertThat(store.lastFile().orElseThrow().endPosition()).as("taken back").isEqualTo(position(3));
+            assertThat(store.commitVersion()).as("readers are told to look again").isGreaterThan(seen + 1);
+            assertThat(readAll(store.open(FILE, position(3)))).isEmpty();
+            assertThat(store.verifyAll()).isTrue();
+            assertThat(store.damage()).isNull();
+            store.beforeWrites(null);
+            assertThat(store.append(List.of(chunk(3, 5)))).isEqualTo(AppendResult.APPENDED);
+            store.sync();
+        }
+        try (BinlogStore reopened = BinlogStore.open(dir)) {
+            assertThat(readAll(reopened.open(FILE, 4))).containsExactlyElementsOf(events.subList(0, 5));
         }
     }
 
