@@ -909,8 +909,8 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
     }
 
     /**
-     * Makes every append made before this call durable: forces the data files written since the last sync, then
-     * writes the state record of the view found at the call and forces it too. A crash loses only appends after
+     * Makes every append whose writes returned before this call durable: forces the data files written since the
+     * last sync, then writes the state record of that view and forces it too. A crash loses only appends after
      * the last sync (see "Commit and recovery"). Cheap when nothing was appended since. Safe from any thread;
      * concurrent appends go on meanwhile: the fsyncs run outside the append lock, which only the state record's
      * write takes.
