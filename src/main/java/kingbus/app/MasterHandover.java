@@ -19,7 +19,8 @@ import kingbus.syncer.BinlogSyncer;
  * <p>Hearing nothing from the master is not enough: the master may be down for every node, and a new leader would
  * do no better. So a leader whose syncer has heard nothing from the master for {@code after}
  * ({@code kingbus.master.handover-seconds}) asks the group, on every check, by a broadcast; each follower that hears
- * it logs in to the master as the syncer would (one try at a time, at most one every {@link #PROBE_INTERVAL}) and
+ * it logs in to the master as the syncer would (one try at a time, at most one every {@link #PROBE_INTERVAL}, less
+ * often after failed ones) and
  * answers when it could. Once a member has answered within {@link #REACHED_TTL}, {@link #check} names it and
  * {@link KingbusNode} leaves the Raft group for a while, as a leader with a full disk does, so that the others
  * elect a leader among themselves. Which of them leads is the election's choice (the most complete log, then the
@@ -36,6 +37,11 @@ final class MasterHandover {
     private static final byte[] REACHED = "reached".getBytes(StandardCharsets.UTF_8);
     /** A follower logs in to the master at most this often while a leader says it cannot. */
     static final Duration PROBE_INTERVAL = Duration.ofSeconds(5);
+    /**
+     * After failed probes the interval doubles up to this (MariaDB's {@code MASTER_CONNECT_RETRY} default): a hung
+     * master counts each probe that timed out against {@code max_connect_errors} for this host.
+     */
+    static final Duration MAX_PROBE_INTERVAL = Duration.ofSeconds(60);
     /** How long to wait for the master's answer in a probe: the connection and the login each. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
     /** A member's answer counts this long. */
@@ -49,6 +55,8 @@ final class MasterHandover {
     private final Map<String, Long> reachedAt = new ConcurrentHashMap<>();
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile long lastProbeNanos = System.nanoTime() - PROBE_INTERVAL.toNanos();
+    /** The wait before the next probe: {@link #PROBE_INTERVAL}, longer after failed ones. */
+    private volatile Duration probeInterval = PROBE_INTERVAL;
     /** The last probe's outcome (empty: logged in), so that only a change is logged. */
     private volatile Optional<String> lastProbe;
 
@@ -95,7 +103,7 @@ final class MasterHandover {
 
     private void probeSoon(String leader) {
         long now = System.nanoTime();
-        if (now - lastProbeNanos < PROBE_INTERVAL.toNanos() || !probing.compareAndSet(false, true)) {
+        if (now - lastProbeNanos < probeInterval.toNanos() || !probing.compareAndSet(false, true)) {
             return;
         }
         lastProbeNanos = now;
@@ -113,6 +121,7 @@ final class MasterHandover {
 
     private void probe(String leader) {
         Optional<String> problem = syncer.probeMaster(PROBE_TIMEOUT);
+        probeInterval = nextProbeInterval(probeInterval, problem.isEmpty());
         if (problem.isEmpty()) {
             raft.broadcast(TOPIC, REACHED);
         }
@@ -123,5 +132,14 @@ final class MasterHandover {
                     + problem.map(why -> "cannot log in to it either: " + why)
                             .orElse("logged in to it and told the leader"));
         }
+    }
+
+    /** The wait before the probe after one that waited {@code current}: back to the shortest once one got in. */
+    static Duration nextProbeInterval(Duration current, boolean reached) {
+        if (reached) {
+            return PROBE_INTERVAL;
+        }
+        Duration doubled = current.multipliedBy(2);
+        return doubled.compareTo(MAX_PROBE_INTERVAL) > 0 ? MAX_PROBE_INTERVAL : doubled;
     }
 }

@@ -96,8 +96,8 @@ import org.infinispan.persistence.sifs.configuration.SoftIndexFileStoreConfigura
  * An append first waits while the disk has less than {@link #minFreeBytes(long)} usable, and a
  * write that fails (the disk filled up anyway, or any I/O error) is retried until it succeeds: an
  * entry Raft has committed must never be skipped, and a half-written append is not recorded until its
- * writes have all returned (readers may have it already: it is committed). Meanwhile {@link #writeBlocked()} says why, readers are served as before,
- * and nothing is lost; the append continues once space is freed.
+ * writes have all returned (readers may have it already: it is committed). Meanwhile {@link #writeBlocked()}
+ * says why, readers are served as before, and nothing is lost; the append continues once space is freed.
  *
  * <h2>Damage</h2>
  * Opening checks the state and every file record, and the newest segments up to a byte budget;
