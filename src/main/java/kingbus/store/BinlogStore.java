@@ -585,7 +585,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 }
                 publish(next);
                 try {
-                    writeUntilDone(write);
+                    writeWhenRoom(current, write, true);
                 } catch (BinlogUnavailableException e) {
                     // Closing or interrupted: take the append back (its Raft entry is applied again at the next
                     // start, with the same bytes), so that no later view names segments that were never written.
@@ -601,7 +601,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                 writtenView = next;
                 segmentKeys.forEach(unwritten::remove);
             } else {
-                boolean written = writeWhenRoom(current, write);
+                boolean written = writeWhenRoom(current, write, false);
                 if (!written) {
                     return null; // re-planned from the new view: its segments may differ, so none is cached yet
                 }
@@ -669,7 +669,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             next = new View(List.copyOf(current.files.subList(index, current.files.size())),
                     current.firstOrdinal + index, current.nextSegmentId, current.gtidState, current.version + 1);
             View planned = next;
-            if (!writeWhenRoom(current, () -> writeStateDurably(planned))) {
+            if (!writeWhenRoom(current, () -> writeStateDurably(planned), false)) {
                 return purgeTo(firstKept); // the store changed while waiting for the disk: plan again
             }
             writtenView = next;
@@ -710,7 +710,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             if (!writeWhenRoom(current, () -> {
                 writes.put(FILE_KEY_PREFIX + newest.ordinal, withChecksum(newest.encode()));
                 writeStateDurably(next);
-            })) {
+            }, false)) {
                 appendLock.unlock();
                 try {
                     discardAll();
@@ -813,17 +813,22 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
 
     /**
      * Runs {@code work} (which must be safe to repeat) once there is room on the disk, and again
-     * after every failure, until they succeed or the store closes. Called under the append lock,
-     * which a wait releases: returns false, writing nothing, when the store changed from {@code planned}
-     * meanwhile (the caller plans again); true once written.
+     * after every failure, until they succeed or the store closes. Called under the append lock.
+     * Unless {@code published}, a wait releases the lock: returns false, writing nothing, when the store
+     * changed from {@code planned} meanwhile (the caller plans again); true once written. The writes of an
+     * append readers already see ({@code published}) are only tried again, a second apart, holding the lock:
+     * nothing may plan on a view whose writes are missing, and that append cannot be planned again.
+     *
+     * @throws BinlogUnavailableException when the store closes (a published append: starts closing) or the thread
+     *     is interrupted meanwhile
      */
-    private boolean writeWhenRoom(View planned, Runnable work) {
+    private boolean writeWhenRoom(View planned, Runnable work, boolean published) {
         boolean logged = false;
         while (true) {
             if (closed) {
                 throw givenUp("The binlog store is closed");
             }
-            String problem = diskShortage().orElse(null);
+            String problem = published ? null : diskShortage().orElse(null);
             if (problem == null) {
                 try {
                     work.run();
@@ -833,7 +838,7 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
                     }
                     return true;
                 } catch (RuntimeException e) {
-                    if (closed) {
+                    if (closed || published && closing) {
                         throw givenUp("The binlog store is closed");
                     }
                     problem = "writing to " + root + " failed (" + e + "); retrying until it succeeds";
@@ -845,49 +850,18 @@ public final class BinlogStore implements BinlogReader, AutoCloseable {
             }
             writeBlocked = problem;
             try {
-                // Polled: the file system has no event for "space was freed".
-                appended.await(1, TimeUnit.SECONDS);
+                if (published) {
+                    Thread.sleep(1000);
+                } else {
+                    // Polled: the file system has no event for "space was freed".
+                    appended.await(1, TimeUnit.SECONDS);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw givenUp("Interrupted while waiting to append: " + problem);
             }
-            if (view != planned) {
+            if (!published && view != planned) {
                 return false;
-            }
-        }
-    }
-
-    /**
-     * Runs {@code work}, writes of segments readers already see, until it succeeds, holding the append lock (unlike
-     * {@link #writeWhenRoom}, which may plan again: a published append cannot). Each failure waits a second.
-     *
-     * @throws BinlogUnavailableException when the store closes or the thread is interrupted meanwhile
-     */
-    private void writeUntilDone(Runnable work) {
-        String problem = null;
-        while (true) {
-            try {
-                work.run();
-                if (problem != null) {
-                    LOG.info("Binlog appends resumed: " + usableBytes() + " bytes usable on " + root);
-                    writeBlocked = null;
-                }
-                return;
-            } catch (RuntimeException e) {
-                if (closing || closed) {
-                    throw givenUp("The binlog store is closed");
-                }
-                if (problem == null) {
-                    problem = "writing to " + root + " failed (" + e + "); retrying until it succeeds";
-                    LOG.severe("Binlog appends are waiting: " + problem);
-                }
-                writeBlocked = problem;
-            }
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw givenUp("Interrupted while waiting to append: " + problem);
             }
         }
     }
