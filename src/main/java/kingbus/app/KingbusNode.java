@@ -167,7 +167,7 @@ public class KingbusNode {
             syncer = new BinlogSyncer(new BinlogSyncer.Settings(masterHost.get(), config.masterPort(),
                     config.masterUser(), config.masterPassword(), config.upstreamServerId(), config.masterHeartbeat(),
                     config.raftMaxEntryBytes(), 4, Duration.ofMillis(200), Duration.ofSeconds(10), masterTls,
-                    config.masterSemiSync(), config.masterNetTimeout()),
+                    config.masterSemiSync(), config.masterNetTimeout(), config.serverId()),
                     this::committedEnd,
                     entry -> raft.propose(entry).thenApply(result -> result != AppendResult.REJECTED),
                     threads);

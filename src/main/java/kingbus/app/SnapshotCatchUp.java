@@ -69,7 +69,7 @@ final class SnapshotCatchUp implements SnapshotFetcher {
         long bytesBefore = store.bytesAppended();
         BinlogSyncer puller = new BinlogSyncer(new BinlogSyncer.Settings(host, port, user, password, serverId,
                 Duration.ofSeconds(1), maxEntryBytes, 4, Duration.ofMillis(200), Duration.ofSeconds(2), tls, false,
-                BinlogSyncer.Settings.defaultNetTimeout(Duration.ofSeconds(1))),
+                BinlogSyncer.Settings.defaultNetTimeout(Duration.ofSeconds(1)), -1),
                 () -> KingbusNode.heldEnd(store), this::appendLocally, threads);
         synchronized (appendGate) {
             accepting = true;

@@ -59,8 +59,9 @@ import kingbus.raft.EntryCodec;
  * master's checksum accepted) in MariaDB GTID mode from the committed GTID position of the store
  * ({@link ResumePoint}); with an empty store it starts at the master's first binlog file, position
  * 4, so every file is held whole. Each event is checked (position continuity, CRC32 when the file
- * has checksums) before it is grouped. Complete units go through a bounded queue to a proposer
- * thread that batches them into Raft entries and keeps a few proposals in flight.
+ * has checksums) before it is grouped. A master whose binlog is another one (a replica promoted in the old
+ * master's place) goes on in files of Kingbus's own ({@link OwnBinlog}). Complete units go through a bounded queue
+ * to a proposer thread that batches them into Raft entries and keeps a few proposals in flight.
  *
  * <h2>Failure</h2>
  * On a disconnect, an error from the master, a bad event or a failed proposal, it drops the
@@ -107,7 +108,8 @@ public final class BinlogSyncer implements AutoCloseable {
      *     empty when no transaction is held yet
      * @param fileEnded true when the file ends with the master's ROTATE event: nothing more comes in it
      * @param fileStart the FORMAT_DESCRIPTION_EVENT that opens {@code file} as held, or null when not known: a master
-     *     that sends another one for that file is not the one whose binlog is held, and is refused
+     *     that sends another one for that file is not the one whose binlog is held ({@link OwnBinlog}); an own
+     *     file's tells the syncer to go on in Kingbus's own files
      */
     public record ResumePoint(String file, long position, String gtidPosition, boolean fileEnded, byte[] fileStart) {
 
@@ -149,6 +151,9 @@ public final class BinlogSyncer implements AutoCloseable {
      * @param netTimeout how long a read from the master may wait for anything, an event or a heartbeat, before
      *     the connection is dropped and made again (a MariaDB replica's {@code slave_net_timeout}); it also bounds
      *     each query to the master
+     * @param ownServerId the server id of the files Kingbus writes itself when the master's binlog is not the one
+     *     held but holds every GTID held (a promoted replica, see {@link OwnBinlog}); negative: such a master is
+     *     refused, as for a syncer that copies another member's files
      */
     public record Settings(
             String host,
@@ -163,7 +168,8 @@ public final class BinlogSyncer implements AutoCloseable {
             Duration maxBackoff,
             MasterTls tls,
             boolean semiSync,
-            Duration netTimeout) {
+            Duration netTimeout,
+            long ownServerId) {
 
         public Settings {
             if (netTimeout.compareTo(heartbeat) <= 0) {
@@ -176,7 +182,7 @@ public final class BinlogSyncer implements AutoCloseable {
         public Settings(String host, int port, String user, String password, long serverId, Duration heartbeat,
                 int maxEntryBytes, int maxInFlight, Duration minBackoff, Duration maxBackoff) {
             this(host, port, user, password, serverId, heartbeat, maxEntryBytes, maxInFlight, minBackoff, maxBackoff,
-                    MasterTls.DISABLED, false, defaultNetTimeout(heartbeat));
+                    MasterTls.DISABLED, false, defaultNetTimeout(heartbeat), -1);
         }
 
         /**
@@ -605,6 +611,10 @@ public final class BinlogSyncer implements AutoCloseable {
         private boolean newFileChecked = true;
         /** The new file's events before its GTID_LIST_EVENT (its FDE), with their positions, until it is checked. */
         private final List<PendingEvent> heldBack = new ArrayList<>();
+        /** The newest file handed on: {@link #heldFile}, or one this session began. */
+        private String newestFile;
+        /** Set while the master's events go into files of Kingbus's own (its binlog is another one's). */
+        private OwnBinlog own;
 
         Session(ResumePoint start) {
             this.heldFile = start.file();
@@ -614,7 +624,41 @@ public final class BinlogSyncer implements AutoCloseable {
             this.expectedPosition = start.position();
             this.gtidPosition = start.gtidPosition();
             this.fileEnded = start.fileEnded();
-            this.byPosition = gtidPosition.isEmpty() || start.file().equals(tailByPosition);
+            this.newestFile = start.file();
+            boolean ownFile = OwnBinlog.isOwn(start.fileStart(), settings.ownServerId());
+            this.byPosition = gtidPosition.isEmpty() || (!ownFile && start.file().equals(tailByPosition));
+            if (ownFile) {
+                own = OwnBinlog.resume(start.file(), start.position(), start.fileEnded(), start.fileStart(),
+                        heldGtids, settings.ownServerId(), this::handOn);
+            }
+        }
+
+        /** Hands one event placed at {@code position} of {@code inFile} (as held) to the grouper. */
+        private void handOn(String inFile, long position, byte[] event, boolean hasChecksum) {
+            grouper.add(inFile, position, event, hasChecksum);
+            newestFile = inFile;
+        }
+
+        /**
+         * The master's binlog is not the one held ({@code why}). A master that took Kingbus's GTID position holds
+         * every transaction held: a replica promoted in the old master's place. Its events go on in files of
+         * Kingbus's own ({@link OwnBinlog}); a syncer without an own server id refuses it.
+         */
+        private void goOnInOwnFiles(String why) {
+            if (settings.ownServerId() < 0 || gtidPosition.isEmpty()) {
+                throw new IllegalStateException(why + NOT_MIXED);
+            }
+            if (byPosition) {
+                // Reading the rest of a held file by position: this server's file of that name is another one.
+                tailUnavailable = tailByPosition;
+                tailByPosition = null;
+                throw new IllegalStateException(why + " Going on in GTID mode.");
+            }
+            own = OwnBinlog.after(newestFile, heldGtids, settings.ownServerId(), this::handOn);
+            LOG.warning(() -> why + " It took Kingbus's GTID position '" + gtidPosition + "', so it holds every"
+                    + " transaction Kingbus holds (a replica promoted in the old master's place): Kingbus goes on in"
+                    + " files of its own from " + OwnBinlog.nextFileName(newestFile) + ", with this master's"
+                    + " events byte for byte but for their positions and checksums");
         }
 
         /** TLS over the connector's socket, trusting only the configured CA (and checking the host for VERIFY_IDENTITY). */
@@ -779,12 +823,14 @@ public final class BinlogSyncer implements AutoCloseable {
                     // The first fake ROTATE comes before any FDE, with the checksum we announced:
                     // a matching CRC32 trailer tells whether it has one.
                     String next = LogEvent.rotateFile(e, checksums || EventChecksum.matches(e));
-                    if (next.compareTo(file) < 0 && baseName(next).equals(baseName(file))) {
-                        throw new IllegalStateException("The master " + master() + " goes on in " + next
-                                + ", a file before " + file + " that Kingbus holds: this is not the binlog Kingbus"
-                                + " holds (another server, or the master's binlog was reset)." + NOT_MIXED);
+                    if (own == null && next.compareTo(file) < 0 && baseName(next).equals(baseName(file))) {
+                        goOnInOwnFiles("The master " + master() + " goes on in " + next + ", a file before " + file
+                                + " that Kingbus holds: this is not the binlog Kingbus holds (another server, or the"
+                                + " master's binlog was reset).");
                     }
-                    if (!next.equals(file)) {
+                    if (own != null) {
+                        file = next; // the master's file, for its semi-sync acks; the events go to own files
+                    } else if (!next.equals(file)) {
                         if (!byPosition && !fileEnded && next.compareTo(file) > 0 && !file.equals(tailUnavailable)) {
                             tailByPosition = file;
                             throw new IllegalStateException("The master resumed GTID position '" + gtidPosition
@@ -807,14 +853,18 @@ public final class BinlogSyncer implements AutoCloseable {
             }
             long end = LogEvent.logPos(e);
             long start = end - e.length;
-            if (type == LogEvent.FORMAT_DESCRIPTION_EVENT && start == 4 && heldFileStart != null
+            if (own == null && type == LogEvent.FORMAT_DESCRIPTION_EVENT && start == 4 && heldFileStart != null
                     && file.equals(heldFile) && !LogEvent.sameFileStart(e, heldFileStart)) {
-                throw new IllegalStateException("The master " + master() + " sends a " + file + " that server_id "
+                goOnInOwnFiles("The master " + master() + " sends a " + file + " that server_id "
                         + LogEvent.serverId(e) + " began at " + Instant.ofEpochSecond(LogEvent.uint32(e,
                         LogEvent.TIMESTAMP_OFFSET)) + ", but the " + file + " Kingbus holds was begun by server_id "
                         + LogEvent.serverId(heldFileStart) + " at " + Instant.ofEpochSecond(LogEvent.uint32(
                         heldFileStart, LogEvent.TIMESTAMP_OFFSET)) + ": this is not the binlog Kingbus holds"
-                        + " (another server, or the master's binlog was reset)." + NOT_MIXED);
+                        + " (another server, or the master's binlog was reset).");
+            }
+            if (own != null) {
+                acceptIntoOwnFiles(type, e);
+                return;
             }
             if (start < expectedPosition) {
                 return; // already held
@@ -835,7 +885,7 @@ public final class BinlogSyncer implements AutoCloseable {
                 expectedPosition = end;
                 return;
             }
-            grouper.add(file, start, e, checksums);
+            handOn(file, start, e, checksums);
             expectedPosition = end;
             if (!streamedSomething) {
                 lastWarned = null; // something stored since: the next problem is news
@@ -844,6 +894,23 @@ public final class BinlogSyncer implements AutoCloseable {
             if (type == LogEvent.ROTATE_EVENT || type == LogEvent.STOP_EVENT) {
                 fileEnded = true;
             }
+        }
+
+        /** An event of a master whose binlog goes on in Kingbus's own files: checked, then placed there. */
+        private void acceptIntoOwnFiles(int type, byte[] e) {
+            if (checksums && !EventChecksum.matches(e)) {
+                throw new IllegalStateException("The event at the master's " + file + ":" + (LogEvent.logPos(e)
+                        - e.length) + " has a bad CRC32: refusing to store it");
+            }
+            if (type == LogEvent.GTID_EVENT) {
+                lastReceivedGtid = LogEvent.gtidDomain(e) + "-" + LogEvent.serverId(e) + "-"
+                        + Long.toUnsignedString(LogEvent.gtidSequence(e));
+            }
+            own.accept(e, checksums);
+            if (!streamedSomething) {
+                lastWarned = null;
+            }
+            streamedSomething = true;
         }
 
         /**
@@ -861,15 +928,22 @@ public final class BinlogSyncer implements AutoCloseable {
             if (type == LogEvent.GTID_LIST_EVENT) {
                 GtidList listed = Events.readGtidList(e);
                 if (!beginsAfter(listed, heldGtids)) {
-                    throw new IllegalStateException("The master " + master() + " goes on in " + file
+                    goOnInOwnFiles("The master " + master() + " goes on in " + file
                             + ", which begins at GTID position '" + listed + "', not after '" + heldGtids
                             + "' that Kingbus holds: this is not the binlog Kingbus holds (another server's,"
-                            + " or the master's binlog was reset)." + NOT_MIXED);
+                            + " or the master's binlog was reset).");
+                    newFileChecked = true;
+                    for (PendingEvent event : heldBack) {
+                        own.accept(event.bytes(), checksums);
+                    }
+                    heldBack.clear();
+                    acceptIntoOwnFiles(type, e);
+                    return true;
                 }
             }
             newFileChecked = true; // checked, or nothing to check it with (no GTID_LIST where it would be)
             for (PendingEvent event : heldBack) {
-                grouper.add(file, event.start(), event.bytes(), checksums);
+                handOn(file, event.start(), event.bytes(), checksums);
             }
             heldBack.clear();
             return false;

@@ -412,6 +412,11 @@ public final class MariaDb implements AutoCloseable {
         }
     }
 
+    /** SIGKILL: the server dies as in a crash, its newest binlog file left without a ROTATE or STOP event. */
+    public void kill9() {
+        Processes.kill(process);
+    }
+
     /** SIGSTOP: the server stops reading its sockets; the kernel keeps its connections open. */
     public void freeze() {
         Processes.run(null, List.of("kill", "-STOP", String.valueOf(process.pid())), 10);

@@ -27,8 +27,18 @@ public final class Events {
 
     /** A fake ROTATE: timestamp 0, log_pos 0, LOG_EVENT_ARTIFICIAL_F, body = position + file name. */
     public static byte[] fakeRotate(long serverId, String file, long position, boolean checksum) {
+        return rotate(serverId, 0, 0, LogEvent.LOG_EVENT_ARTIFICIAL_F, file, position, checksum);
+    }
+
+    /** A ROTATE that ends a binlog file at {@code logPos}, as a master writes it: it names the next file. */
+    public static byte[] rotate(long serverId, long timestamp, long logPos, String file, boolean checksum) {
+        return rotate(serverId, timestamp, logPos, 0, file, LogEvent.BIN_LOG_HEADER_SIZE, checksum);
+    }
+
+    private static byte[] rotate(long serverId, long timestamp, long logPos, int flags, String file, long position,
+            boolean checksum) {
         byte[] name = file.getBytes(StandardCharsets.UTF_8);
-        byte[] event = newEvent(LogEvent.ROTATE_EVENT, serverId, 0, 0, LogEvent.LOG_EVENT_ARTIFICIAL_F,
+        byte[] event = newEvent(LogEvent.ROTATE_EVENT, serverId, timestamp, logPos, flags,
                 ROTATE_POSITION_LEN + name.length, checksum);
         int body = LogEvent.LOG_EVENT_HEADER_LEN;
         LogEvent.putUint32(event, body, position);
@@ -50,8 +60,18 @@ public final class Events {
 
     /** An artificial GTID_LIST at {@code logPos}: timestamp 0, LOG_EVENT_ARTIFICIAL_F. */
     public static byte[] artificialGtidList(long serverId, long logPos, GtidList gtids, boolean checksum) {
+        return gtidList(serverId, 0, logPos, LogEvent.LOG_EVENT_ARTIFICIAL_F, gtids, checksum);
+    }
+
+    /** The GTID_LIST that follows a binlog file's FDE, as a master writes it: the GTID state where the file begins. */
+    public static byte[] gtidList(long serverId, long timestamp, long logPos, GtidList gtids, boolean checksum) {
+        return gtidList(serverId, timestamp, logPos, 0, gtids, checksum);
+    }
+
+    private static byte[] gtidList(long serverId, long timestamp, long logPos, int flags, GtidList gtids,
+            boolean checksum) {
         int count = gtids.gtids().size();
-        byte[] event = newEvent(LogEvent.GTID_LIST_EVENT, serverId, 0, logPos, LogEvent.LOG_EVENT_ARTIFICIAL_F,
+        byte[] event = newEvent(LogEvent.GTID_LIST_EVENT, serverId, timestamp, logPos, flags,
                 GTID_LIST_COUNT_LEN + count * GTID_LIST_ENTRY_LEN, checksum);
         int at = LogEvent.LOG_EVENT_HEADER_LEN;
         LogEvent.putUint32(event, at, count & GTID_LIST_COUNT_MASK);
@@ -104,6 +124,22 @@ public final class Events {
         byte[] out = EventChecksum.strip(event);
         if (LogEvent.type(out) == LogEvent.FORMAT_DESCRIPTION_EVENT) {
             out[out.length - LogEvent.BINLOG_CHECKSUM_ALG_DESC_LEN] = (byte) LogEvent.BINLOG_CHECKSUM_ALG_OFF;
+        }
+        return out;
+    }
+
+    /**
+     * A copy of {@code event} moved to end at {@code logPos} of another file, its CRC32 trailer recomputed when
+     * {@code checksummed}; with {@code serverId} not negative, also marked as written by that server.
+     */
+    public static byte[] moved(byte[] event, long logPos, long serverId, boolean checksummed) {
+        byte[] out = Arrays.copyOf(event, event.length);
+        LogEvent.putUint32(out, LogEvent.LOG_POS_OFFSET, logPos);
+        if (serverId >= 0) {
+            LogEvent.putUint32(out, LogEvent.SERVER_ID_OFFSET, serverId);
+        }
+        if (checksummed) {
+            EventChecksum.recompute(out);
         }
         return out;
     }

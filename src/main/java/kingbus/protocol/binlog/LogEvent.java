@@ -18,6 +18,8 @@ public final class LogEvent {
 
     /** LOG_EVENT_HEADER_LEN: the v4 common header. */
     public static final int LOG_EVENT_HEADER_LEN = 19;
+    /** The magic number that opens a binlog file; its first event starts after it. */
+    public static final int BIN_LOG_HEADER_SIZE = 4;
     /** Header offset of timestamp int<4>. */
     public static final int TIMESTAMP_OFFSET = 0;
     /** EVENT_TYPE_OFFSET: header offset of the type code int<1>. */
