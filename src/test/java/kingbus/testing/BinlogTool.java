@@ -40,21 +40,44 @@ public final class BinlogTool {
     public static long assertRawFilesIdentical(MariaDb master, String kingbusHost, int kingbusPort,
             List<String> files) {
         Path fromMaster = downloadRaw("127.0.0.1", master.port(), MariaDb.REPL_USER, MariaDb.REPL_PASSWORD, files);
+        try {
+            return assertSameFiles(fromMaster, kingbusHost, kingbusPort, files, "");
+        } finally {
+            Processes.deleteTree(fromMaster);
+        }
+    }
+
+    /** Downloads {@code files} with {@code --raw} from every node and asserts that each node serves the same bytes. */
+    public static void assertEveryNodeServesTheSameFiles(List<KingbusProcess> nodes, List<String> files) {
+        KingbusProcess first = nodes.get(0);
+        Path expected = downloadRaw(first.host(), first.mysqlPort(), KingbusProcess.REPLICA_USER,
+                KingbusProcess.REPLICA_PASSWORD, files);
+        try {
+            for (KingbusProcess node : nodes.subList(1, nodes.size())) {
+                assertSameFiles(expected, node.host(), node.mysqlPort(), files, node.nodeName() + "'s ");
+            }
+        } finally {
+            Processes.deleteTree(expected);
+        }
+    }
+
+    /** Asserts that a Kingbus node serves {@code files} as downloaded into {@code expected}; the bytes compared. */
+    private static long assertSameFiles(Path expected, String kingbusHost, int kingbusPort, List<String> files,
+            String label) {
         Path fromKingbus = downloadRaw(kingbusHost, kingbusPort, KingbusProcess.REPLICA_USER,
                 KingbusProcess.REPLICA_PASSWORD, files);
         long bytes = 0;
         try {
             for (String file : files) {
-                byte[] expected = Files.readAllBytes(fromMaster.resolve(file));
+                byte[] wanted = Files.readAllBytes(expected.resolve(file));
                 byte[] actual = Files.readAllBytes(fromKingbus.resolve(file));
-                assertThat(actual.length).as(file + " size").isEqualTo(expected.length);
-                assertThat(actual).as(file + " bytes").isEqualTo(expected);
-                bytes += expected.length;
+                assertThat(actual.length).as(label + file + " size").isEqualTo(wanted.length);
+                assertThat(actual).as(label + file + " bytes").isEqualTo(wanted);
+                bytes += wanted.length;
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            Processes.deleteTree(fromMaster);
             Processes.deleteTree(fromKingbus);
         }
         return bytes;
