@@ -15,6 +15,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import kingbus.app.KingbusNode;
+import kingbus.protocol.binlog.LogEvent;
 import kingbus.raft.PurgeCoordinator;
 import kingbus.raft.RaftNode;
 import kingbus.store.ActiveReader;
@@ -83,6 +84,7 @@ public class AdminResource {
                 .add("bytesReceived", syncer.bytesReceived())
                 .add("transactionsCommitted", syncer.transactionsProposed())
                 .add("semiSyncAcksSent", syncer.semiSyncAcksSent())
+                .add("writesOwnFiles", syncer.writesOwnFiles())
                 .add("leader", node.raft().map(RaftNode::isLeader).orElse(false));
         String received = syncer.lastReceivedGtid();
         json.add("lastReceivedGtid", received == null ? "" : received);
@@ -116,14 +118,22 @@ public class AdminResource {
     public JsonObject binlogs() {
         BinlogStore store = node.store().orElseThrow(() -> unavailable("The binlog store is not open"));
         JsonArrayBuilder files = Json.createArrayBuilder();
+        long ownServerId = node.config().serverId();
         for (BinlogFile file : store.files()) {
-            files.add(Json.createObjectBuilder()
+            JsonObjectBuilder entry = Json.createObjectBuilder()
                     .add("name", file.name())
                     .add("size", file.size())
                     .add("firstPosition", file.firstPosition())
                     .add("whole", file.whole())
                     .add("rotated", file.rotated())
-                    .add("startGtidState", file.startState().toString()));
+                    .add("startGtidState", file.startState().toString());
+            byte[] fde = file.formatDescription();
+            if (fde != null) {
+                // The file's FDE names the server that wrote it: the master, or Kingbus itself for a file of its own
+                // (the events of a master whose binlog is another one, a promoted replica's).
+                entry.add("serverId", LogEvent.serverId(fde)).add("own", LogEvent.serverId(fde) == ownServerId);
+            }
+            files.add(entry);
         }
         List<BinlogFile> held = store.files();
         JsonObjectBuilder json = Json.createObjectBuilder()

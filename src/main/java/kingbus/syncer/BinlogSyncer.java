@@ -257,6 +257,8 @@ public final class BinlogSyncer implements AutoCloseable {
     /** {@link System#nanoTime} when the master last sent anything (an event, a heartbeat), or the syncer started. */
     private volatile long lastHeardNanos;
     private volatile boolean running;
+    /** True while the master's events go into files of Kingbus's own ({@link OwnBinlog}). */
+    private volatile boolean inOwnFiles;
     /** Set once the encrypted-master warning is logged: it is logged once per syncer, not per session. */
     private volatile boolean encryptionNoticed;
     private volatile BinaryLogClient client;
@@ -319,6 +321,14 @@ public final class BinlogSyncer implements AutoCloseable {
     /** The last problem met (connection, master error, bad event), or null once streaming again. */
     public String lastError() {
         return lastError;
+    }
+
+    /**
+     * True while the master's events go into binlog files of Kingbus's own: its binlog is not the one held (a
+     * replica promoted in the old master's place), see {@link OwnBinlog}.
+     */
+    public boolean writesOwnFiles() {
+        return inOwnFiles;
     }
 
     public String lastReceivedGtid() {
@@ -631,6 +641,7 @@ public final class BinlogSyncer implements AutoCloseable {
                 own = OwnBinlog.resume(start.file(), start.position(), start.fileEnded(), start.fileStart(),
                         heldGtids, settings.ownServerId(), this::handOn);
             }
+            inOwnFiles = ownFile;
         }
 
         /** Hands one event placed at {@code position} of {@code inFile} (as held) to the grouper. */
@@ -655,6 +666,7 @@ public final class BinlogSyncer implements AutoCloseable {
                 throw new IllegalStateException(why + " Going on in GTID mode.");
             }
             own = OwnBinlog.after(newestFile, heldGtids, settings.ownServerId(), this::handOn);
+            inOwnFiles = true;
             LOG.warning(() -> why + " It took Kingbus's GTID position '" + gtidPosition + "', so it holds every"
                     + " transaction Kingbus holds (a replica promoted in the old master's place): Kingbus goes on in"
                     + " files of its own from " + OwnBinlog.nextFileName(newestFile) + ", with this master's"

@@ -79,6 +79,12 @@ class PromotedMasterIT {
                 .contains("Gtid list [0-1-");
         assertThat(kingbus.messages()).anyMatch(line -> line.contains("goes on in files of its own from"
                 + " mysql-bin.000004"));
+        assertThat(kingbus.adminGet("/api/v1/syncer").body()).contains("\"writesOwnFiles\":true");
+        String binlogs = kingbus.adminGet("/api/v1/binlogs").body();
+        for (String file : oldFiles) {
+            assertThat(binlogs).containsPattern("\"name\":\"" + file + "\"[^}]*\"serverId\":1,\"own\":false");
+        }
+        assertThat(binlogs).containsPattern("\"name\":\"mysql-bin.000004\"[^}]*\"serverId\":4242,\"own\":true");
 
         // The new master rotates: Kingbus follows with a file of its own (a restart going on in the own file is in
         // PromotedMasterClusterIT).
