@@ -8,7 +8,8 @@ import kingbus.protocol.binlog.EventGroups;
 
 /**
  * Groups the master's events into the units Kingbus commits: a whole transaction (GTID event up to
- * and including its XID, COMMIT/ROLLBACK/XA query, or for a standalone group the one statement), or
+ * and including its XID, COMMIT/ROLLBACK/XA query, MySQL's TRANSACTION_PAYLOAD, or for a standalone group the
+ * one statement; MariaDB's and MySQL's, see {@link EventGroups}), or
  * one event that belongs to no transaction (FORMAT_DESCRIPTION, GTID_LIST, BINLOG_CHECKPOINT,
  * ROTATE, STOP, ...). A unit is only handed on when it is complete; {@link #discardPartial()} drops
  * a half-received transaction after a disconnect.
@@ -34,6 +35,9 @@ final class TransactionGrouper {
     private String openFile;
     private long openStart;
     private boolean openStandalone;
+    /** The open group is MySQL's; {@link #openBegun} once its BEGIN or XA START is in. */
+    private boolean openMysql;
+    private boolean openBegun;
 
     TransactionGrouper(Consumer<Unit> sink) {
         this.sink = sink;
@@ -48,7 +52,9 @@ final class TransactionGrouper {
                 openLength = event.length;
                 openFile = file;
                 openStart = position;
-                openStandalone = EventGroups.isStandalone(event);
+                openMysql = EventGroups.isMysqlGroup(event);
+                openStandalone = !openMysql && EventGroups.isStandalone(event);
+                openBegun = false;
             } else {
                 sink.accept(new Unit(file, position, event, 0));
             }
@@ -65,7 +71,10 @@ final class TransactionGrouper {
         }
         open.add(event);
         openLength += event.length;
-        if (EventGroups.endsGroup(event, openStandalone, hasChecksum)) {
+        boolean ends = openMysql ? EventGroups.endsMysqlGroup(event, openBegun, hasChecksum)
+                : EventGroups.endsGroup(event, openStandalone, hasChecksum);
+        openBegun = openBegun || EventGroups.beginsTransaction(event, hasChecksum);
+        if (ends) {
             Unit unit = new Unit(openFile, openStart, open, openLength, 1);
             open = null;
             sink.accept(unit);

@@ -6,10 +6,13 @@ import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
 /**
- * Where MariaDB event groups (transactions) begin and end, read from raw events. A group starts
+ * Where event groups (transactions) begin and end, read from raw events. A MariaDB group starts
  * at a GTID_EVENT; it ends at XID_EVENT, XA_PREPARE_LOG_EVENT, a QUERY (or QUERY_COMPRESSED) of
  * COMMIT / ROLLBACK / XA COMMIT / XA ROLLBACK, or, when the GTID has FL_STANDALONE (DDL), at its
- * one statement.
+ * one statement. A MySQL group starts at a GTID_LOG_EVENT (anonymous or tagged too), whose header
+ * has no such flag: it ends at its TRANSACTION_PAYLOAD_EVENT (compressed), and otherwise as MariaDB's,
+ * standalone unless its first statement is {@code BEGIN} or {@code XA START} (as MySQL's
+ * {@code Transaction_boundary_parser}).
  *
  * <p>Stateless and thread-safe.
  */
@@ -33,7 +36,39 @@ public final class EventGroups {
     private EventGroups() {}
 
     public static boolean startsGroup(byte[] event) {
-        return LogEvent.type(event) == LogEvent.GTID_EVENT;
+        return LogEvent.type(event) == LogEvent.GTID_EVENT || isMysqlGroup(event);
+    }
+
+    /** True for the GTID event that opens a MySQL group (GTID_LOG_EVENT, anonymous or tagged). */
+    public static boolean isMysqlGroup(byte[] event) {
+        int type = LogEvent.type(event);
+        return type == LogEvent.GTID_LOG_EVENT || type == LogEvent.ANONYMOUS_GTID_LOG_EVENT
+                || type == LogEvent.GTID_TAGGED_LOG_EVENT;
+    }
+
+    /** True for a QUERY_EVENT that opens a multi-statement transaction: {@code BEGIN} or {@code XA START}. */
+    public static boolean beginsTransaction(byte[] event, boolean hasChecksum) {
+        if (LogEvent.type(event) != LogEvent.QUERY_EVENT) {
+            return false;
+        }
+        String query = queryPrefix(event, hasChecksum).strip().toUpperCase(Locale.ROOT);
+        return query.equals("BEGIN") || query.startsWith("XA START");
+    }
+
+    /**
+     * True when {@code event}, inside a MySQL group that has ({@code begun}) or has not yet seen its BEGIN or XA
+     * START, is the group's last event.
+     */
+    public static boolean endsMysqlGroup(byte[] event, boolean begun, boolean hasChecksum) {
+        int type = LogEvent.type(event);
+        if (type == LogEvent.TRANSACTION_PAYLOAD_EVENT || type == LogEvent.XID_EVENT
+                || type == XA_PREPARE_LOG_EVENT) {
+            return true;
+        }
+        if (type != LogEvent.QUERY_EVENT) {
+            return false;
+        }
+        return begun ? isCommitOrRollback(queryPrefix(event, hasChecksum)) : !beginsTransaction(event, hasChecksum);
     }
 
     /** FL_STANDALONE of a GTID_EVENT. */

@@ -84,6 +84,16 @@ public final class LogEvent {
     /** Length of the checksum-algorithm byte that ends an FDE body (before the checksum). */
     public static final int BINLOG_CHECKSUM_ALG_DESC_LEN = 1;
 
+    /** MySQL GTID_LOG_EVENT: opens a MySQL transaction (a UUID:number GTID). */
+    public static final int GTID_LOG_EVENT = 33;
+    /** MySQL ANONYMOUS_GTID_LOG_EVENT: opens a MySQL transaction written without a GTID. */
+    public static final int ANONYMOUS_GTID_LOG_EVENT = 34;
+    /** MySQL PREVIOUS_GTIDS_LOG_EVENT: the GTID set before a file, after its FDE. */
+    public static final int PREVIOUS_GTIDS_LOG_EVENT = 35;
+    /** MySQL TRANSACTION_PAYLOAD_EVENT (8.0.20+): a whole compressed transaction after its GTID event. */
+    public static final int TRANSACTION_PAYLOAD_EVENT = 40;
+    /** MySQL GTID_TAGGED_LOG_EVENT (8.4+): opens a MySQL transaction with a tagged GTID. */
+    public static final int GTID_TAGGED_LOG_EVENT = 42;
     /** XA_PREPARE_LOG_EVENT (MariaDB 10.5+): ends an XA event group. */
     public static final int XA_PREPARE_LOG_EVENT = 38;
     /** INTVAR_EVENT: part of the group of the statement that follows. */
