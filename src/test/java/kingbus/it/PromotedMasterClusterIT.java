@@ -67,7 +67,11 @@ class PromotedMasterClusterIT {
         KingbusProcess repointed = KingbusProcess.leaderOf(nodes);
         repointed.kill9();
         promoted.execute("USE app", "INSERT INTO t SELECT seq, 'fourth' FROM seq_301_to_400");
-        byPosition.awaitSlavePos(promoted.gtidBinlogPos(), Duration.ofSeconds(90));
+        String fourth = promoted.gtidBinlogPos();
+        for (KingbusProcess survivor : nodes.stream().filter(n -> n != repointed).toList()) {
+            Awaitility.await(survivor.nodeName() + " at " + fourth).atMost(Duration.ofSeconds(90))
+                    .until(() -> survivor.gtidBinlogPos().equals(fourth));
+        }
         repointed.start().awaitReady();
         promoted.execute("USE app", "INSERT INTO t VALUES (0, 'last')");
         String end = promoted.gtidBinlogPos();

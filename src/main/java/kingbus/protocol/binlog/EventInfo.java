@@ -42,12 +42,6 @@ public final class EventInfo {
     static final int IGNORABLE_LOG_EVENT = 28;
     /** ROWS_QUERY_LOG_EVENT (MySQL) */
     static final int ROWS_QUERY_LOG_EVENT = 29;
-    /** GTID_LOG_EVENT (MySQL) */
-    static final int GTID_LOG_EVENT = 33;
-    /** ANONYMOUS_GTID_LOG_EVENT (MySQL) */
-    static final int ANONYMOUS_GTID_LOG_EVENT = 34;
-    /** PREVIOUS_GTIDS_LOG_EVENT (MySQL) */
-    static final int PREVIOUS_GTIDS_LOG_EVENT = 35;
     /** TRANSACTION_CONTEXT_EVENT (MySQL) */
     static final int TRANSACTION_CONTEXT_EVENT = 36;
     /** VIEW_CHANGE_EVENT (MySQL) */
@@ -120,9 +114,9 @@ public final class EventInfo {
         kind(LogEvent.HEARTBEAT_LOG_EVENT, "Heartbeat", NONE);
         kind(IGNORABLE_LOG_EVENT, "Ignorable log event", NONE);
         kind(ROWS_QUERY_LOG_EVENT, "MySQL Rows_query", NONE);
-        kind(GTID_LOG_EVENT, "MySQL Gtid", NONE);
-        kind(ANONYMOUS_GTID_LOG_EVENT, "MySQL Anonymous_Gtid", NONE);
-        kind(PREVIOUS_GTIDS_LOG_EVENT, "MySQL Previous_gtids", NONE);
+        kind(LogEvent.GTID_LOG_EVENT, "MySQL Gtid", NONE);
+        kind(LogEvent.ANONYMOUS_GTID_LOG_EVENT, "MySQL Anonymous_Gtid", NONE);
+        kind(LogEvent.PREVIOUS_GTIDS_LOG_EVENT, "MySQL Previous_gtids", NONE);
         kind(TRANSACTION_CONTEXT_EVENT, "Transaction_context", NONE);
         kind(VIEW_CHANGE_EVENT, "View_change", NONE);
         kind(LogEvent.XA_PREPARE_LOG_EVENT, "XA_prepare", EventInfo::xaPrepare);
