@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A three-node cluster is pointed at a promoted replica as the README says: each node's setting changed and the nodes
  * restarted one by one, the leader last. The member elected when the leader stops goes on in Kingbus's own files;
  * a leader killed later, its successor goes on in the same own file. Every node ends with the same files, byte for
- * byte, and replicas on two nodes, one by file and position, get every transaction of both masters.
+ * byte, and a replica by file and position gets every transaction of both masters.
  */
 class PromotedMasterClusterIT {
 
