@@ -829,6 +829,13 @@ public final class BinlogSyncer implements AutoCloseable {
             }
             if (type == LogEvent.FORMAT_DESCRIPTION_EVENT) {
                 checksums = LogEvent.checksumAlgorithm(e) == LogEvent.BINLOG_CHECKSUM_ALG_CRC32;
+                if (LogEvent.serverId(e) == settings.ownServerId()) {
+                    // Its files would pass for Kingbus's own (OwnBinlog.isOwn), and be re-positioned.
+                    throw new IllegalStateException("The master " + master() + " has server_id "
+                            + settings.ownServerId() + ", which is kingbus.server.id, the id of the binlog files"
+                            + " Kingbus writes itself: set kingbus.server.id to an id no server of the replication"
+                            + " topology uses. Nothing of this master is stored");
+                }
             }
             if (LogEvent.isArtificial(e)) {
                 if (type == LogEvent.ROTATE_EVENT) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A three-node cluster is pointed at a promoted replica as the README says: each node's setting changed and the nodes
- * restarted one by one, the leader last. The member elected when the leader stops goes on in Kingbus's own files;
+ * restarted, the followers first, the leader last. The member elected when the leader stops goes on in Kingbus's own files;
  * a leader killed later, its successor goes on in the same own file. Every node ends with the same files, byte for
  * byte, and a replica by file and position gets every transaction of both masters.
  */
@@ -57,9 +57,11 @@ class PromotedMasterClusterIT {
         master.kill9();
         promoted.execute("STOP SLAVE", "RESET SLAVE ALL", "USE app", "INSERT INTO t SELECT seq, 'third' FROM"
                 + " seq_201_to_300");
-        for (KingbusProcess node : List.of(followers.get(0), followers.get(1), leader)) {
-            node.stop();
-            node.setting("KINGBUS_MASTER_PORT", String.valueOf(promoted.port())).start().awaitReady();
+        // The followers first (both at once: the leader pulls nothing from a dead master), then the leader.
+        for (List<KingbusProcess> round : List.of(followers, List.of(leader))) {
+            round.forEach(KingbusProcess::stop);
+            round.forEach(node -> node.setting("KINGBUS_MASTER_PORT", String.valueOf(promoted.port())));
+            KingbusProcess.startAll(round);
         }
         byPosition.awaitSlavePos(promoted.gtidBinlogPos(), Duration.ofSeconds(90));
 

@@ -65,13 +65,19 @@ class BinlogSyncerResumeIT {
 
     /** A syncer that always resumes at {@code committedEnd} and collects the chunks it proposes (all committed). */
     private BinlogSyncer startSyncer(MariaDb master, BinlogSyncer.ResumePoint committedEnd, List<Chunk> proposed) {
+        return startSyncer(master, committedEnd, proposed, -1);
+    }
+
+    private BinlogSyncer startSyncer(MariaDb master, BinlogSyncer.ResumePoint committedEnd, List<Chunk> proposed,
+            long ownServerId) {
         BinlogSyncer.Proposer proposer = entry -> {
             proposed.addAll(EntryCodec.chunks(entry, 0, entry.length));
             return CompletableFuture.completedFuture(true);
         };
         BinlogSyncer.Settings settings = new BinlogSyncer.Settings("127.0.0.1", master.port(), MariaDb.REPL_USER,
-                MariaDb.REPL_PASSWORD, 9002, Duration.ofSeconds(1), 1 << 20, 4,
-                Duration.ofMillis(100), Duration.ofSeconds(1));
+                MariaDb.REPL_PASSWORD, 9002, Duration.ofSeconds(1), 1 << 20, 4, Duration.ofMillis(100),
+                Duration.ofSeconds(1), BinlogSyncer.MasterTls.DISABLED, false,
+                BinlogSyncer.Settings.defaultNetTimeout(Duration.ofSeconds(1)), ownServerId);
         BinlogSyncer syncer = new BinlogSyncer(settings, () -> Optional.of(committedEnd), proposer, Thread::new);
         cleanup.add(syncer);
         syncer.start();
@@ -98,5 +104,17 @@ class BinlogSyncerResumeIT {
                 && proposed.stream().anyMatch(chunk -> chunk.file().equals(nextFile)));
         assertThat(proposed.get(0).file()).isEqualTo(nextFile);
         assertThat(proposed.get(0).startPosition()).isEqualTo(4);
+    }
+
+    /** A master whose server_id is the one Kingbus marks its own files with would pass for Kingbus: refused. */
+    @Test
+    void aMasterWithKingbusServerIdIsRefusedAndNothingOfItProposed() throws Exception {
+        MariaDb master = masterWithOneRow();
+        List<Chunk> proposed = new CopyOnWriteArrayList<>();
+        BinlogSyncer syncer = startSyncer(master, new BinlogSyncer.ResumePoint(master.binaryLogs().get(0), 4, ""),
+                proposed, master.serverId());
+        await().atMost(Duration.ofSeconds(30)).until(() -> syncer.lastError() != null
+                && syncer.lastError().contains("which is kingbus.server.id"));
+        assertThat(proposed).isEmpty();
     }
 }
