@@ -73,7 +73,7 @@ final class TransactionGrouper {
         openLength += event.length;
         boolean ends = openMysql ? EventGroups.endsMysqlGroup(event, openBegun, hasChecksum)
                 : EventGroups.endsGroup(event, openStandalone, hasChecksum);
-        openBegun = openBegun || EventGroups.beginsTransaction(event, hasChecksum);
+        openBegun = openBegun || (openMysql && EventGroups.beginsTransaction(event, hasChecksum));
         if (ends) {
             Unit unit = new Unit(openFile, openStart, open, openLength, 1);
             open = null;
