@@ -480,6 +480,12 @@ public final class BinlogSyncer implements AutoCloseable {
         return shared;
     }
 
+    /** The GTID of a MariaDB GTID_EVENT as text, {@code domain-server-sequence}. */
+    private static String gtidOf(byte[] gtidEvent) {
+        return LogEvent.gtidDomain(gtidEvent) + "-" + LogEvent.serverId(gtidEvent) + "-"
+                + Long.toUnsignedString(LogEvent.gtidSequence(gtidEvent));
+    }
+
     /** A binlog file's name without its sequence number: {@code mysql-bin} of {@code mysql-bin.000042}. */
     private static String baseName(String file) {
         int dot = file.lastIndexOf('.');
@@ -897,8 +903,7 @@ public final class BinlogSyncer implements AutoCloseable {
                         + " has a bad CRC32: refusing to store it");
             }
             if (type == LogEvent.GTID_EVENT) {
-                lastReceivedGtid = LogEvent.gtidDomain(e) + "-" + LogEvent.serverId(e) + "-"
-                        + Long.toUnsignedString(LogEvent.gtidSequence(e));
+                lastReceivedGtid = gtidOf(e);
             }
             if (!newFileChecked && holdBackUntilChecked(type, start, e)) {
                 expectedPosition = end;
@@ -922,8 +927,7 @@ public final class BinlogSyncer implements AutoCloseable {
                         - e.length) + " has a bad CRC32: refusing to store it");
             }
             if (type == LogEvent.GTID_EVENT) {
-                lastReceivedGtid = LogEvent.gtidDomain(e) + "-" + LogEvent.serverId(e) + "-"
-                        + Long.toUnsignedString(LogEvent.gtidSequence(e));
+                lastReceivedGtid = gtidOf(e);
             }
             own.accept(e, checksums);
             if (!streamedSomething) {

@@ -68,10 +68,7 @@ class MariadbCompatibilityIT {
         kingbus = cleanup.add(KingbusProcess.forMaster(master, Map.of("KINGBUS_MASTER_SEMI_SYNC", "true")))
                 .start().awaitReady();
         gtidReplica.replicateFrom(kingbus.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
-        fileReplica.execute("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + kingbus.mysqlPort()
-                + ", MASTER_USER='" + KingbusProcess.REPLICA_USER + "', MASTER_PASSWORD='"
-                + KingbusProcess.REPLICA_PASSWORD + "', MASTER_LOG_FILE='" + firstFile + "', MASTER_LOG_POS=4,"
-                + " MASTER_USE_GTID=no, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1", "START SLAVE");
+        fileReplica.replicateByPositionFrom(kingbus, firstFile);
     }
 
     @AfterAll

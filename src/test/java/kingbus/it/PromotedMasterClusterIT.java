@@ -46,10 +46,7 @@ class PromotedMasterClusterIT {
         KingbusProcess leader = KingbusProcess.leaderOf(nodes);
         List<KingbusProcess> followers = nodes.stream().filter(n -> n != leader).toList();
         promoted.replicateFrom(followers.get(0));
-        byPosition.execute("CHANGE MASTER TO MASTER_HOST='" + followers.get(1).host() + "', MASTER_PORT="
-                + followers.get(1).mysqlPort() + ", MASTER_USER='" + KingbusProcess.REPLICA_USER + "', MASTER_PASSWORD='"
-                + KingbusProcess.REPLICA_PASSWORD + "', MASTER_USE_GTID=no, MASTER_LOG_FILE='mysql-bin.000001',"
-                + " MASTER_LOG_POS=4, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1", "START SLAVE");
+        byPosition.replicateByPositionFrom(followers.get(1), "mysql-bin.000001");
         for (MariaDb replica : List.of(promoted, byPosition)) {
             replica.awaitSlavePos(master.gtidBinlogPos(), Duration.ofSeconds(60));
         }

@@ -39,10 +39,7 @@ class PromotedMasterIT {
         KingbusProcess kingbus = cleanup.add(KingbusProcess.forMaster(master, Map.of())).start().awaitReady();
         promoted.replicateFrom(kingbus);
         byGtid.replicateFrom(kingbus);
-        byPosition.execute("CHANGE MASTER TO MASTER_HOST='" + kingbus.host() + "', MASTER_PORT=" + kingbus.mysqlPort()
-                + ", MASTER_USER='" + KingbusProcess.REPLICA_USER + "', MASTER_PASSWORD='"
-                + KingbusProcess.REPLICA_PASSWORD + "', MASTER_USE_GTID=no, MASTER_LOG_FILE='mysql-bin.000001',"
-                + " MASTER_LOG_POS=4, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1", "START SLAVE");
+        byPosition.replicateByPositionFrom(kingbus, "mysql-bin.000001");
         String fromOldMaster = master.gtidBinlogPos();
         for (MariaDb replica : List.of(promoted, byGtid, byPosition)) {
             replica.awaitSlavePos(fromOldMaster, Duration.ofSeconds(60));

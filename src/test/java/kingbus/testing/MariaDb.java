@@ -339,6 +339,16 @@ public final class MariaDb implements AutoCloseable {
         replicateFrom(node.host(), node.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD);
     }
 
+    /** Replicates from a Kingbus node by file and position ({@code MASTER_USE_GTID=no}), from {@code file}:4. */
+    public void replicateByPositionFrom(KingbusProcess node, String file) {
+        execute("STOP SLAVE",
+                "CHANGE MASTER TO MASTER_HOST='" + node.host() + "', MASTER_PORT=" + node.mysqlPort() + ", MASTER_USER='"
+                        + KingbusProcess.REPLICA_USER + "', MASTER_PASSWORD='" + KingbusProcess.REPLICA_PASSWORD
+                        + "', MASTER_LOG_FILE='" + file + "', MASTER_LOG_POS=4, MASTER_USE_GTID=no,"
+                        + " MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1",
+                "START SLAVE");
+    }
+
     /**
      * Waits until this replica has applied at least {@code gtidPos} (every domain at or past it),
      * failing early on a replication error.
