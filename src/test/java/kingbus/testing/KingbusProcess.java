@@ -16,11 +16,13 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * One Kingbus node as a real child process: {@code java -jar target/kingbus.jar} (built by
- * {@code mvn package}), configured through environment variables, with its own data dir, ports
- * and Liberty extract dir; or, after {@link #installedServer()}, the installed Liberty server that
- * {@code mvn liberty:run} runs ({@code target/liberty/wlp/bin/server run kingbus}) with its own output
- * dir. Can be killed with SIGKILL and restarted on the same data. Not thread-safe: one test thread drives it.
+ * One Kingbus node as a real child process: the installed Liberty server that {@code mvn liberty:run} runs
+ * ({@code target/liberty/wlp/bin/server run kingbus}, built by {@code mvn package}) with its own output dir,
+ * or, in a network namespace or after {@link #installedServer(boolean) installedServer(false)}, the runnable
+ * jar ({@code java -jar target/kingbus.jar}) with its own extract dir. Configured through environment
+ * variables, with its own data dir and ports. Can be killed with SIGKILL and restarted on the same data.
+ * Not thread-safe: one test thread drives it; the warm Liberty workarea all nodes start from is built once
+ * per JVM under a lock.
  */
 public final class KingbusProcess implements AutoCloseable {
 
@@ -38,7 +40,7 @@ public final class KingbusProcess implements AutoCloseable {
     private ProcessHandle process;
     private int starts;
     private String maxHeap = "512m";
-    private boolean installedServer;
+    private boolean installedServer = true;
     /** Where the node listens (HTTP, MySQL, Raft): loopback unless it runs in a network namespace. */
     private String host = "127.0.0.1";
     /** The network namespace the node runs in ({@code ip netns exec}), or null for this host's. */
@@ -104,6 +106,7 @@ public final class KingbusProcess implements AutoCloseable {
             KingbusProcess node = nodes.get(i);
             node.host = hosts.get(i);
             node.namespace = net.namespace(i + 1);
+            node.installedServer = false;
             node.env.put("KINGBUS_MYSQL_HOST", node.host);
             node.env.put("HTTP_HOST", node.host);
         }
@@ -184,15 +187,17 @@ public final class KingbusProcess implements AutoCloseable {
     }
 
     /**
-     * Runs the installed server ({@code target/liberty/wlp}, as {@code mvn liberty:run} does) instead of
-     * the runnable jar: no extraction at each start, and a restart finds Liberty's caches (the output
-     * dir's workarea) warm, as a restarted production server does. Each start logs to its own dir.
+     * Runs the installed server ({@code target/liberty/wlp}, as {@code mvn liberty:run} does; the default) instead
+     * of the runnable jar: no extraction at each start, and Liberty's caches (the output dir's workarea) are warm,
+     * as in a production server started before: at its first start a node's output dir gets a copy of the
+     * workarea of one start made for that in this JVM. A cold start took about 15 CPU-seconds, a warm one 10-11,
+     * on the 2 cores three nodes share. Each start logs to its own dir.
      */
     public KingbusProcess installedServer() {
         return installedServer(true);
     }
 
-    /** Runs the installed server from the next start on when true, the runnable jar when false. */
+    /** Runs the installed server from the next start on when true (the default), the runnable jar when false. */
     public KingbusProcess installedServer(boolean installed) {
         this.installedServer = installed;
         return this;
@@ -325,14 +330,70 @@ public final class KingbusProcess implements AutoCloseable {
         if (!Files.isExecutable(script)) {
             throw new IllegalStateException("No installed Liberty server at " + wlp + ": run mvn package first");
         }
+        Path workarea = dir.resolve("liberty").resolve("kingbus").resolve("workarea");
+        if (!Files.exists(workarea)) {
+            try {
+                Processes.copyTree(warmWorkarea(wlp), workarea);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return serverRun(wlp, env, jvmOptions(), dir.resolve("liberty"), dir.resolve("logs-" + starts));
+    }
+
+    /** {@code server run kingbus} of the installed server {@code wlp}, with its own output and log dirs. */
+    private static ProcessBuilder serverRun(Path wlp, Map<String, String> env, List<String> jvmOptions, Path outputDir,
+            Path logDir) {
         // "server run" execs the JVM, so the child's pid is the JVM's (kill -9 hits the server itself).
-        ProcessBuilder builder = new ProcessBuilder(script.toString(), "run", "kingbus");
+        ProcessBuilder builder = new ProcessBuilder(wlp.resolve("bin/server").toString(), "run", "kingbus");
         builder.environment().putAll(env);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        builder.environment().put("JVM_ARGS", String.join(" ", jvmOptions()));
-        builder.environment().put("WLP_OUTPUT_DIR", dir.resolve("liberty").toString());
-        builder.environment().put("LOG_DIR", dir.resolve("logs-" + starts).toString());
+        builder.environment().put("JVM_ARGS", String.join(" ", jvmOptions));
+        builder.environment().put("WLP_OUTPUT_DIR", outputDir.toString());
+        builder.environment().put("LOG_DIR", logDir.toString());
         return builder;
+    }
+
+    /** Liberty's workarea after one start and clean stop of the installed server, made once per JVM. */
+    private static Path warmWorkarea;
+
+    /**
+     * The workarea of one start of the installed server {@code wlp} without a master, stopped cleanly: its
+     * feature and bundle caches, which a node given a copy finds warm. Built at the first call in this JVM.
+     */
+    private static synchronized Path warmWorkarea(Path wlp) throws IOException {
+        if (warmWorkarea != null) {
+            return warmWorkarea;
+        }
+        Path dir = Files.createTempDirectory("kingbus-warm-liberty-");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> Processes.deleteTree(dir)));
+        int port = Ports.free();
+        Map<String, String> env = Map.of("HTTP_PORT", String.valueOf(port),
+                "KINGBUS_DATA_DIR", dir.resolve("data").toString(),
+                "KINGBUS_MYSQL_PORT", String.valueOf(Ports.free()),
+                "KINGBUS_RAFT_PORT", String.valueOf(Ports.free()),
+                "KINGBUS_REPLICA_PASSWORD", REPLICA_PASSWORD,
+                "KINGBUS_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        ProcessHandle server = serverRun(wlp, env, shippedJvmOptions(), dir.resolve("liberty"), dir.resolve("logs"))
+                .directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("console.log").toFile()).start().toHandle();
+        Processes.track(server);
+        try {
+            Awaitility.await("the Liberty server that warms the workarea").atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(UncheckedIOException.class)
+                    .until(() -> {
+                        if (!server.isAlive()) {
+                            throw new IllegalStateException("The Liberty server that warms the workarea exited:\n"
+                                    + Processes.tail(dir.resolve("console.log"), 30));
+                        }
+                        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/started")))
+                                .statusCode() == 200;
+                    });
+        } finally {
+            Processes.stop(server, 60);
+        }
+        warmWorkarea = dir.resolve("liberty").resolve("kingbus").resolve("workarea");
+        return warmWorkarea;
     }
 
     private static String javaBinary() {
@@ -430,12 +491,25 @@ public final class KingbusProcess implements AutoCloseable {
                 .header("Authorization", adminAuthorization()));
     }
 
+    /** {@code method} (PUT, DELETE, ...) with a JSON body ("" for none) on the admin API with the admin credentials. */
+    public HttpResponse<String> adminSend(String method, String path, String json) {
+        return request(HttpRequest.newBuilder(URI.create("http://" + host + ":" + httpPort + path))
+                .method(method, json.isEmpty() ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(json))
+                .header("Content-Type", "application/json").header("Authorization", adminAuthorization()));
+    }
+
     private static String adminAuthorization() {
         return "Basic " + java.util.Base64.getEncoder().encodeToString((ADMIN_USER + ":" + ADMIN_PASSWORD)
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public HttpResponse<String> request(HttpRequest.Builder builder) {
+        return send(builder);
+    }
+
+    /** Sends the request with a 10 s timeout; an I/O failure is an {@link UncheckedIOException}. */
+    private static HttpResponse<String> send(HttpRequest.Builder builder) {
         try {
             return HTTP.send(builder.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
