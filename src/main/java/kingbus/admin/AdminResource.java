@@ -4,18 +4,25 @@ import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonNumber;
 import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
+import java.util.Optional;
 import kingbus.app.KingbusNode;
 import kingbus.protocol.binlog.LogEvent;
+import kingbus.raft.MasterChoice;
 import kingbus.raft.PurgeCoordinator;
 import kingbus.raft.RaftNode;
 import kingbus.store.ActiveReader;
@@ -111,6 +118,76 @@ public class AdminResource {
     public JsonObject startSyncer() {
         node.resumeSyncer();
         return syncer();
+    }
+
+    /**
+     * The master the syncers pull from: {@code source} says whether an operator chose it through this API
+     * ({@code "api"}, the same on every node), or it is this node's configuration ({@code "configuration"}), or
+     * there is none ({@code "none"}); {@code configured} is this node's {@code kingbus.master.host:port}.
+     */
+    @GET
+    @Path("/master")
+    public JsonObject master() {
+        Optional<MasterChoice> chosen = node.raft().flatMap(RaftNode::masterChoice);
+        Optional<MasterChoice> configured = node.configuredMaster();
+        Optional<MasterChoice> master = chosen.isPresent() ? chosen : configured;
+        JsonObjectBuilder json = Json.createObjectBuilder()
+                .add("master", master.map(MasterChoice::toString).orElse(""))
+                .add("source", chosen.isPresent() ? "api" : configured.isPresent() ? "configuration" : "none")
+                .add("configured", configured.map(MasterChoice::toString).orElse(""));
+        master.ifPresent(m -> json.add("host", m.host()).add("port", m.port()));
+        return json.build();
+    }
+
+    /**
+     * Repoints the whole cluster: {@code {"host": "...", "port": 3306}} is committed through Raft and wins over
+     * every node's {@code kingbus.master.host} and {@code port} until {@code DELETE}; the leader's syncer closes its
+     * connection and goes on from the committed end with the new master (a replica promoted in the old master's
+     * place: files of Kingbus's own, see README). The account stays each node's configuration. Any node; answers
+     * once the choice is applied here.
+     */
+    @PUT
+    @Path("/master")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public JsonObject chooseMaster(JsonObject body) {
+        if (body == null || !body.containsKey("host") || !body.containsKey("port")) {
+            throw error(Response.Status.BAD_REQUEST, "Give the new master as {\"host\": \"...\", \"port\": 3306}");
+        }
+        List<String> unknown = body.keySet().stream().filter(k -> !k.equals("host") && !k.equals("port")).toList();
+        if (!unknown.isEmpty()) {
+            throw error(Response.Status.BAD_REQUEST, "Unknown field(s) " + unknown + ": only \"host\" and \"port\""
+                    + " are chosen here; the account and TLS are each node's configuration (kingbus.master.*)");
+        }
+        MasterChoice choice;
+        try {
+            JsonValue port = body.get("port");
+            if (!(port instanceof JsonNumber number) || !number.isIntegral()) {
+                throw new IllegalArgumentException("\"port\" must be an integer, not " + port);
+            }
+            if (!(body.get("host") instanceof JsonString host)) {
+                throw new IllegalArgumentException("\"host\" must be a string, not " + body.get("host"));
+            }
+            choice = new MasterChoice(host.getString(), number.intValueExact());
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw error(Response.Status.BAD_REQUEST, "Bad master " + body + ": " + e.getMessage());
+        }
+        return commitMasterChoice(choice);
+    }
+
+    /** Clears the choice made through this API: each node pulls from its configured master again. */
+    @DELETE
+    @Path("/master")
+    public JsonObject clearMaster() {
+        return commitMasterChoice(null);
+    }
+
+    private JsonObject commitMasterChoice(MasterChoice choice) {
+        try {
+            node.chooseMaster(choice);
+        } catch (IllegalStateException e) {
+            throw unavailable(e.getMessage());
+        }
+        return master();
     }
 
     @GET

@@ -20,6 +20,7 @@ import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
 import kingbus.config.KingbusConfig;
 import kingbus.raft.EntryCodec;
+import kingbus.raft.MasterChoice;
 import kingbus.raft.PurgeCoordinator;
 import kingbus.raft.RaftNode;
 import kingbus.server.MysqlServer;
@@ -118,6 +119,7 @@ public class KingbusNode {
         raft.snapshotFetcher(new SnapshotCatchUp(store, config.replicaUser(), config.replicaPassword(),
                 config.serverId(), config.raftMaxEntryBytes(), config.mysqlRequireTls(), threads), advertised);
         raft.addRoleListener(role -> executor.submit(this::onLeadershipChange));
+        raft.addMasterChoiceListener(this::onMasterChoice);
         startRaft();
         purger = new PurgeCoordinator(raft, store, new PurgeCoordinator.Retention(config.retentionMaxBytes(),
                 config.retentionMaxAge(), config.retentionCheckInterval()));
@@ -146,38 +148,11 @@ public class KingbusNode {
                 + (tlsOffered ? (config.mysqlRequireTls() ? " (TLS required)" : " (TLS offered)") : "")
                 + ", logins with " + config.mysqlAuthPlugin());
 
-        Optional<String> masterHost = config.masterHost();
-        if (masterHost.isEmpty()) {
-            LOG.warning("No master configured (kingbus.master.host): serving the stored binlog only");
+        if (master().isEmpty()) {
+            LOG.warning("No master configured (kingbus.master.host) nor chosen through the admin API: serving the"
+                    + " stored binlog only");
         } else {
-            BinlogSyncer.MasterTls masterTls = BinlogSyncer.MasterTls.DISABLED;
-            if (!config.masterSslMode().equals("DISABLED")) {
-                SSLContext trusting = null;
-                if (config.masterSslCa().isPresent()) {
-                    try {
-                        trusting = TlsContexts.trusting(config.masterSslCa().get());
-                    } catch (IOException | GeneralSecurityException e) {
-                        throw new IllegalStateException("Cannot read the master's CA kingbus.master.ssl-ca='"
-                                + config.masterSslCa().get() + "': " + e.getMessage(), e);
-                    }
-                }
-                masterTls = new BinlogSyncer.MasterTls(config.masterSslMode(), config.masterSslCa().orElse(null),
-                        trusting);
-            }
-            syncer = new BinlogSyncer(new BinlogSyncer.Settings(masterHost.get(), config.masterPort(),
-                    config.masterUser(), config.masterPassword(), config.upstreamServerId(), config.masterHeartbeat(),
-                    config.raftMaxEntryBytes(), 4, Duration.ofMillis(200), Duration.ofSeconds(10), masterTls,
-                    config.masterSemiSync(), config.masterNetTimeout(), config.serverId()),
-                    this::committedEnd,
-                    entry -> raft.propose(entry).thenApply(result -> result != AppendResult.REJECTED),
-                    threads);
-            masterHandover = new MasterHandover(raft, syncer, config.masterHandover(), threads);
-            masterHandover.start();
-            executor.submit(this::onLeadershipChange);
-            Thread watch = threads.newThread(this::watchLeadership);
-            watch.setName("kingbus-leadership-watch");
-            watch.setDaemon(true);
-            watch.start();
+            ensureSyncer();
         }
         BinlogStore opened = store;
         executor.submit(() -> {
@@ -188,6 +163,111 @@ public class KingbusNode {
             }
         });
         LOG.info(() -> "Kingbus node " + config.nodeName() + " started");
+    }
+
+    /**
+     * Creates the syncer toward {@link #master()}, its master handover and the leadership watch, once: at start when
+     * there is a master, or when the operators choose one later.
+     */
+    private synchronized void ensureSyncer() {
+        Optional<MasterChoice> master = master();
+        if (syncer != null || stopping || master.isEmpty()) {
+            return;
+        }
+        BinlogSyncer.MasterTls masterTls = BinlogSyncer.MasterTls.DISABLED;
+        if (!config.masterSslMode().equals("DISABLED")) {
+            SSLContext trusting = null;
+            if (config.masterSslCa().isPresent()) {
+                try {
+                    trusting = TlsContexts.trusting(config.masterSslCa().get());
+                } catch (IOException | GeneralSecurityException e) {
+                    throw new IllegalStateException("Cannot read the master's CA kingbus.master.ssl-ca='"
+                            + config.masterSslCa().get() + "': " + e.getMessage(), e);
+                }
+            }
+            masterTls = new BinlogSyncer.MasterTls(config.masterSslMode(), config.masterSslCa().orElse(null),
+                    trusting);
+        }
+        syncer = new BinlogSyncer(new BinlogSyncer.Settings(master.get().host(), master.get().port(),
+                config.masterUser(), config.masterPassword(), config.upstreamServerId(), config.masterHeartbeat(),
+                config.raftMaxEntryBytes(), 4, Duration.ofMillis(200), Duration.ofSeconds(10), masterTls,
+                config.masterSemiSync(), config.masterNetTimeout(), config.serverId()),
+                this::committedEnd,
+                entry -> raft.propose(entry).thenApply(result -> result != AppendResult.REJECTED),
+                threadFactory);
+        masterHandover = new MasterHandover(raft, syncer, config.masterHandover(), threadFactory);
+        masterHandover.start();
+        executor.submit(this::onLeadershipChange);
+        Thread watch = threadFactory.newThread(this::watchLeadership);
+        watch.setName("kingbus-leadership-watch");
+        watch.setDaemon(true);
+        watch.start();
+    }
+
+    /**
+     * The master this node's syncer pulls from: the one the operators chose through the admin API (committed in
+     * Raft, the same on every node), else the configured one ({@code kingbus.master.host} and {@code port}).
+     */
+    public Optional<MasterChoice> master() {
+        RaftNode r = raft;
+        Optional<MasterChoice> chosen = r == null ? Optional.empty() : r.masterChoice();
+        return chosen.isPresent() ? chosen : configuredMaster();
+    }
+
+    /** The master of this node's configuration, or empty when {@code kingbus.master.host} is not set. */
+    public Optional<MasterChoice> configuredMaster() {
+        return config.masterHost().map(host -> new MasterChoice(host, config.masterPort()));
+    }
+
+    /**
+     * A MASTER entry was applied or a snapshot read (on RAFT's thread): the syncer pulls from the master now in force
+     * from its next connection on, or stops when there is none. A node without a syncer yet gets one.
+     */
+    private void onMasterChoice(Optional<MasterChoice> chosen) {
+        Optional<MasterChoice> master = chosen.isPresent() ? chosen : configuredMaster();
+        BinlogSyncer s = syncer;
+        if (s == null) {
+            if (master.isPresent() && server != null) { // at start, the syncer is made after Raft's replay
+                executor.submit(this::ensureSyncer);
+            }
+            return;
+        }
+        if (master.isPresent()) {
+            s.repoint(master.get().host(), master.get().port());
+        } else if (s.isRunning()) {
+            LOG.warning("No master chosen nor configured any more: stopping the syncer");
+            executor.submit(s::stop);
+        }
+    }
+
+    /**
+     * Commits the operators' master choice through Raft, for every node (null: back to each node's configured
+     * master), and returns once it is applied here.
+     *
+     * @throws IllegalStateException when it cannot be committed (no leader, a timeout)
+     */
+    public void chooseMaster(MasterChoice choice) {
+        RaftNode r = raft;
+        if (r == null) {
+            throw new IllegalStateException("Raft is not running on this node");
+        }
+        try {
+            r.propose(EntryCodec.master(choice)).get(10, TimeUnit.SECONDS);
+            // A follower's proposal completes once the leader committed it; this node applies it a moment later.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!java.util.Objects.equals(r.masterChoice().orElse(null), choice) && System.nanoTime() < deadline) {
+                Thread.sleep(20); // polling RAFT's applied state: no event to wait on from here
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while committing the master choice");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+            throw new IllegalStateException("The master choice could not be committed through Raft (" + cause
+                    + "); is there a leader?", cause);
+        }
+        LOG.info(() -> choice == null ? "An operator cleared the master choice: each node's configured master again"
+                : "An operator chose the master " + choice + " for the cluster");
     }
 
     /**
@@ -249,6 +329,12 @@ public class KingbusNode {
         if (!r.isLeader()) {
             if (s.isRunning()) {
                 LOG.info("Not the Raft leader any more: stopping the syncer");
+                s.stop();
+            }
+            return;
+        }
+        if (master().isEmpty()) {
+            if (s.isRunning()) {
                 s.stop();
             }
             return;

@@ -74,8 +74,8 @@ public class ReadinessCheck implements HealthCheck {
         }
         BinlogSyncer syncer = node.syncer().orElse(null);
         if (syncer == null) {
-            response.withData("master", node.isStarted() && node.config().masterHost().isEmpty()
-                    ? "not configured (kingbus.master.host)" : "-");
+            response.withData("master", node.isStarted() && node.master().isEmpty()
+                    ? "not configured (kingbus.master.host) nor chosen (PUT /api/v1/master)" : "-");
         } else {
             response.withData("master", syncer.master());
             response.withData("syncer", syncer.state().name());

@@ -3,8 +3,17 @@ package kingbus.raft;
 import java.io.DataInput;
 import java.io.EOFException;
 import java.io.DataOutput;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 import kingbus.store.AppendResult;
 import kingbus.store.BinlogFile;
@@ -17,13 +26,14 @@ import org.jgroups.raft.StateMachine;
  *
  * <h2>What it does</h2>
  * A BINLOG entry's chunks are appended to the store; a PURGE entry drops the files before the one
- * it names ({@link BinlogStore#purgeTo}); a BARRIER entry changes nothing. The reply to
+ * it names ({@link BinlogStore#purgeTo}); a MASTER entry sets or clears the operators' {@link MasterChoice},
+ * which listeners hear of; a BARRIER entry changes nothing. The reply to
  * the proposer is one byte, the {@link AppendResult} ordinal, so a leader's syncer learns that its
  * entry was a duplicate or was rejected.
  *
  * <h2>Snapshots</h2>
  * The store is the state, made durable before a snapshot is taken; a snapshot is only a marker: the newest file
- * and its end position, the first file kept, and where the writer's MySQL listener is. Reading a
+ * and its end position, the first file kept, where the writer's MySQL listener is, and the master choice. Reading a
  * snapshot checks that the local store holds at least that much; a store that is behind (a member
  * that was down past the Raft log's truncation point) is brought up to it by a {@link
  * SnapshotFetcher}, which streams the missing files from the writer, and then purged to the same
@@ -44,6 +54,8 @@ public final class BinlogStateMachine implements StateMachine {
     private final BinlogStore store;
     private final SnapshotFetcher fetcher;
     private final String advertisedAddress;
+    /** Where the master choice is kept (host and port, one line each; absent or empty: none), or null. */
+    private final Path choiceFile;
     /** True while RAFT reads this node's own snapshot at start ({@link BoundedResendRaft#initStateMachineFromLog}). */
     private volatile boolean restoring;
     private volatile boolean fetching;
@@ -56,6 +68,10 @@ public final class BinlogStateMachine implements StateMachine {
      * the applied mark when it starts again.
      */
     private volatile String storeUnavailable;
+    /** The operators' master, or null for each node's configured one: the last MASTER entry applied or snapshot read. */
+    private volatile MasterChoice masterChoice;
+    /** Told of each MASTER entry applied and each snapshot read, on RAFT's thread: it must not block. */
+    private volatile Consumer<MasterChoice> masterListener = choice -> {};
 
     /** A state machine that cannot catch up from a snapshot (tests). */
     public BinlogStateMachine(BinlogStore store) {
@@ -67,9 +83,21 @@ public final class BinlogStateMachine implements StateMachine {
      * @param advertisedAddress {@code host:port} of this node's MySQL listener, written into its snapshots
      */
     public BinlogStateMachine(BinlogStore store, SnapshotFetcher fetcher, String advertisedAddress) {
+        this(store, fetcher, advertisedAddress, null);
+    }
+
+    /**
+     * As above, the master choice kept in {@code choiceFile} (beside the Raft log): entries already applied are not
+     * replayed at a start (see {@link AppliedIndex}), so the choice must outlive the process on its own.
+     *
+     * @param choiceFile where the master choice is kept, or null to keep it in memory only (tests)
+     */
+    public BinlogStateMachine(BinlogStore store, SnapshotFetcher fetcher, String advertisedAddress, Path choiceFile) {
         this.store = store;
         this.fetcher = fetcher;
         this.advertisedAddress = advertisedAddress;
+        this.choiceFile = choiceFile;
+        this.masterChoice = choiceFile == null ? null : readChoice(choiceFile);
     }
 
     @Override
@@ -86,6 +114,10 @@ public final class BinlogStateMachine implements StateMachine {
                 case EntryCodec.BINLOG, EntryCodec.BINLOG_CHECKED ->
                         store.append(EntryCodec.chunks(data, offset, length));
                 case EntryCodec.PURGE -> store.purgeTo(EntryCodec.purgedTo(data, offset, length));
+                case EntryCodec.MASTER -> {
+                    chooseMaster(EntryCodec.masterOf(data, offset, length));
+                    yield AppendResult.APPENDED;
+                }
                 default -> {
                     LOG.severe("Skipping a Raft entry of unknown kind " + data[offset]);
                     yield AppendResult.REJECTED;
@@ -113,9 +145,33 @@ public final class BinlogStateMachine implements StateMachine {
         return serializeResponse ? new byte[] {(byte) result.ordinal()} : null;
     }
 
+    private void chooseMaster(MasterChoice choice) {
+        MasterChoice before = masterChoice;
+        if (choiceFile != null && !java.util.Objects.equals(before, choice)) {
+            writeChoice(choiceFile, choice); // before the applied mark can cover this entry
+        }
+        masterChoice = choice;
+        if (!java.util.Objects.equals(before, choice)) {
+            LOG.info(() -> choice == null ? "The operators' master choice is cleared: each node's configured master"
+                    : "The operators chose the master " + choice);
+        }
+        masterListener.accept(choice);
+    }
+
+    /** The operators' master (the last MASTER entry applied here), or empty for each node's configured one. */
+    public Optional<MasterChoice> masterChoice() {
+        return Optional.ofNullable(masterChoice);
+    }
+
+    /** Tells {@code listener} of each MASTER entry applied and each snapshot read, on RAFT's thread. */
+    public void onMasterChoice(Consumer<MasterChoice> listener) {
+        masterListener = listener;
+    }
+
     /**
-     * Writes: utf newest file | long its end | utf first file | utf writer's MySQL host:port. Syncs the store first:
-     * RAFT truncates its log after this, and the store must then hold every entry applied durably.
+     * Writes: utf newest file | long its end | utf first file | utf writer's MySQL host:port | utf chosen master's
+     * host ("" for none) | int its port. Syncs the store first: RAFT truncates its log after this, and the store
+     * must then hold every entry applied durably.
      */
     @Override
     public void writeContentTo(DataOutput out) throws Exception {
@@ -126,6 +182,9 @@ public final class BinlogStateMachine implements StateMachine {
         List<BinlogFile> files = store.files();
         out.writeUTF(files.isEmpty() ? "" : files.get(0).name());
         out.writeUTF(advertisedAddress);
+        MasterChoice choice = masterChoice;
+        out.writeUTF(choice == null ? "" : choice.host());
+        out.writeInt(choice == null ? 0 : choice.port());
     }
 
     @Override
@@ -134,11 +193,20 @@ public final class BinlogStateMachine implements StateMachine {
         long end = in.readLong();
         String first = "";
         String source = "";
+        String chosenHost = "";
+        int chosenPort = 0;
         try {
             first = in.readUTF();
             source = in.readUTF();
+            chosenHost = in.readUTF();
+            chosenPort = in.readInt();
         } catch (EOFException e) {
-            // a snapshot written before these fields existed: newest file and end only
+            // a snapshot written before these fields existed: no master chosen then
+        }
+        if (!restoring) {
+            // This node's own snapshot, read at start, is older than its choice file (entries after the snapshot
+            // are not all replayed); one sent by the leader is the cluster's state.
+            chooseMaster(chosenHost.isEmpty() ? null : new MasterChoice(chosenHost, chosenPort));
         }
         if (file.isEmpty()) {
             return;
@@ -171,6 +239,38 @@ public final class BinlogStateMachine implements StateMachine {
         }
         if (!first.isEmpty() && store.file(first).isPresent()) {
             store.purgeTo(first); // the purges the snapshot stands for; nothing when already there
+        }
+    }
+
+    /** The choice kept in {@code file}, or null when there is none. */
+    private static MasterChoice readChoice(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return lines.size() < 2 || lines.get(0).isEmpty() ? null
+                    : new MasterChoice(lines.get(0), Integer.parseInt(lines.get(1).strip()));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("Cannot read the master choice kept in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Keeps {@code choice} in {@code file} durably: a temp file forced to disk, then moved over it. */
+    private static void writeChoice(Path file, MasterChoice choice) {
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        byte[] text = (choice == null ? "" : choice.host() + "\n" + choice.port() + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                out.write(ByteBuffer.wrap(text));
+                out.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Cannot keep the master choice in " + file, e);
         }
     }
 

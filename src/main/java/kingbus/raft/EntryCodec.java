@@ -22,6 +22,8 @@ import kingbus.store.Chunk;
  *                     utf file | long startPosition | int length | byte[length] raw events
  *   kind PURGE   (2): utf firstKept      -- drop every binlog file before firstKept (see BinlogStore#purgeTo)
  *   kind BINLOG_CHECKED (3): as BINLOG, then int CRC-32C of every byte before it, the kind included
+ *   kind MASTER  (4): utf host | int port -- the master an operator chose (MasterChoice); an empty host
+ *                                           clears the choice: each node's configured master again
  * </pre>
  *
  * <p>Binlog entries are written as BINLOG_CHECKED: an entry whose bytes changed after it was proposed (on a
@@ -36,6 +38,7 @@ public final class EntryCodec {
     public static final byte BINLOG = 1;
     public static final byte PURGE = 2;
     public static final byte BINLOG_CHECKED = 3;
+    public static final byte MASTER = 4;
 
     private EntryCodec() {}
 
@@ -52,6 +55,39 @@ public final class EntryCodec {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** A MASTER entry: {@code choice}, or, when null, back to each node's configured master. */
+    public static byte[] master(MasterChoice choice) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(MASTER);
+            out.writeUTF(choice == null ? "" : choice.host());
+            out.writeInt(choice == null ? 0 : choice.port());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * The choice of a MASTER entry, or null when it clears the choice.
+     *
+     * @throws IllegalArgumentException when the entry is not a well-formed MASTER entry
+     */
+    public static MasterChoice masterOf(byte[] data, int offset, int length) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, offset, length));
+            byte kind = in.readByte();
+            if (kind != MASTER) {
+                throw new IllegalArgumentException("Not a master entry: kind " + kind);
+            }
+            String host = in.readUTF();
+            int port = in.readInt();
+            return host.isEmpty() ? null : new MasterChoice(host, port);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("A Raft entry cannot be decoded: " + e.getMessage(), e);
+        }
     }
 
     /** The first file kept by a PURGE entry. */

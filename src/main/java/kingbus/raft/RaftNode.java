@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,8 @@ public final class RaftNode implements AutoCloseable {
     private static final String CLUSTER_NAME = "kingbus";
     /** Beside JGroups-raft's files in the log directory: the newest entry the store applied ({@link AppliedIndex}). */
     static final String APPLIED_INDEX_FILE = "kingbus-applied-index";
+    /** The operators' master choice, beside the Raft log (see {@link BinlogStateMachine}). */
+    static final String MASTER_CHOICE_FILE = "kingbus-master-choice";
 
     /** One member of the group: its Raft id and the address its JGroups TCP transport binds. */
     public record Member(String id, String host, int port) {
@@ -90,6 +93,9 @@ public final class RaftNode implements AutoCloseable {
     private final Settings settings;
     private final BinlogStore store;
     private final List<Consumer<Role>> roleListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Optional<MasterChoice>>> masterListeners = new CopyOnWriteArrayList<>();
+    /** The state machine of the current start, or null before the first. */
+    private volatile BinlogStateMachine stateMachine;
     private final List<TopicListener> broadcastListeners = new CopyOnWriteArrayList<>();
     private volatile JChannel channel;
     private volatile RaftHandle raft;
@@ -138,7 +144,10 @@ public final class RaftNode implements AutoCloseable {
         ch.getProtocolStack().insertProtocol(tracker, ProtocolStack.Position.BELOW, RAFT.class);
         FollowerSendQueues sendQueues = new FollowerSendQueues(); // right below RAFT, above the tracker
         ch.getProtocolStack().insertProtocol(sendQueues, ProtocolStack.Position.BELOW, RAFT.class);
-        BinlogStateMachine stateMachine = new BinlogStateMachine(store, snapshotFetcher, advertisedAddress);
+        BinlogStateMachine stateMachine = new BinlogStateMachine(store, snapshotFetcher, advertisedAddress,
+                settings.logDir().resolve(MASTER_CHOICE_FILE));
+        stateMachine.onMasterChoice(choice -> masterListeners.forEach(l -> l.accept(Optional.ofNullable(choice))));
+        this.stateMachine = stateMachine;
         tracker.busyWhen(() -> stateMachine.fetching() || store.writeBlocked().isPresent());
         RaftHandle handle = new RaftHandle(ch, stateMachine).raftId(settings.nodeId());
         RAFT protocol = handle.raft();
@@ -282,6 +291,23 @@ public final class RaftNode implements AutoCloseable {
         byte[] bytes = new byte[buffer.getShort()];
         buffer.get(bytes);
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The master the operators chose through Raft ({@link MasterChoice}), as applied on this node so far; empty
+     * when none is chosen (each node's configured master) or Raft is not started.
+     */
+    public Optional<MasterChoice> masterChoice() {
+        BinlogStateMachine machine = stateMachine;
+        return machine == null ? Optional.empty() : machine.masterChoice();
+    }
+
+    /**
+     * Called with the operators' master choice (empty: none) each time a MASTER entry is applied or a snapshot
+     * read, on RAFT's thread, before later entries are applied: the listener must not block.
+     */
+    public void addMasterChoiceListener(Consumer<Optional<MasterChoice>> listener) {
+        masterListeners.add(listener);
     }
 
     /** Called with the new role whenever this node's role changes. */

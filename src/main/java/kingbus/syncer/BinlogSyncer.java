@@ -262,11 +262,14 @@ public final class BinlogSyncer implements AutoCloseable {
     /** Set once the encrypted-master warning is logged: it is logged once per syncer, not per session. */
     private volatile boolean encryptionNoticed;
     private volatile BinaryLogClient client;
+    /** The master pulled from: the settings' host and port until {@link #repoint}. */
+    private volatile Address target;
     private Thread connectionThread;
 
     public BinlogSyncer(Settings settings, Supplier<Optional<ResumePoint>> committedEnd, Proposer proposer,
             ThreadFactory threads) {
         this.settings = settings;
+        this.target = new Address(settings.host(), settings.port());
         this.committedEnd = committedEnd;
         this.proposer = proposer;
         this.threads = threads;
@@ -282,7 +285,7 @@ public final class BinlogSyncer implements AutoCloseable {
         connectionThread = threads.newThread(this::runConnectionLoop);
         connectionThread.setName("kingbus-syncer");
         connectionThread.start();
-        LOG.info(() -> "Syncer started toward master " + settings.host() + ":" + settings.port());
+        LOG.info(() -> "Syncer started toward master " + master());
     }
 
     /** Stops pulling and waits until nothing more will be proposed. */
@@ -385,8 +388,40 @@ public final class BinlogSyncer implements AutoCloseable {
         return transactionsProposed.get();
     }
 
+    /** The master's {@code host:port}: the settings' until {@link #repoint}. */
     public String master() {
-        return settings.host() + ":" + settings.port();
+        return target.toString();
+    }
+
+    /**
+     * Pulls from {@code host:port} from the next connection on; a connection open to another master is closed, so
+     * the syncer connects to this one next, from the committed end as always. The account, TLS and the rest of the
+     * settings stay. Any thread, RAFT's too: it returns at once (the close waits for the session, which may wait for
+     * a Raft commit, so another thread does it).
+     */
+    public void repoint(String host, int port) {
+        Address next = new Address(host, port);
+        Address before = target;
+        if (next.equals(before)) {
+            return;
+        }
+        target = next;
+        tailByPosition = null; // both name the old master's files, which the new one may hold others under
+        tailUnavailable = null;
+        LOG.info(() -> "Syncer repointed from master " + before + " to " + next);
+        if (running) {
+            Thread closer = threads.newThread(this::disconnectQuietly);
+            closer.setName("kingbus-syncer-repoint");
+            closer.start();
+        }
+    }
+
+    /** A master's address. */
+    private record Address(String host, int port) {
+        @Override
+        public String toString() {
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
     }
 
     // ---------------------------------------------------------------- connection loop
@@ -549,8 +584,7 @@ public final class BinlogSyncer implements AutoCloseable {
                 props.setProperty("serverSslCert", tls.caFile().toString());
             }
         }
-        return new org.mariadb.jdbc.Driver().connect("jdbc:mariadb://" + settings.host() + ":" + settings.port() + "/",
-                props);
+        return new org.mariadb.jdbc.Driver().connect("jdbc:mariadb://" + target + "/", props);
     }
 
     /** The oldest binlog file the master still has, from SHOW BINARY LOGS. */
@@ -586,6 +620,8 @@ public final class BinlogSyncer implements AutoCloseable {
 
     /** One connection to the master, from a committed resume point until it ends. */
     private final class Session {
+        /** The master this session pulls from, whatever {@link #repoint} does meanwhile. */
+        private final Address address = target;
         private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4096);
         /** Bytes of complete units waiting to be proposed: bounds the heap a fast master can fill. */
         private final Semaphore queuedBytes = new Semaphore(MAX_QUEUED_BYTES);
@@ -683,7 +719,7 @@ public final class BinlogSyncer implements AutoCloseable {
         private SSLSocket verifiedTls(Socket socket, MasterTls tls) throws SocketException {
             try {
                 SSLSocket secured = (SSLSocket) tls.caContext().getSocketFactory()
-                        .createSocket(socket, settings.host(), settings.port(), true);
+                        .createSocket(socket, address.host(), address.port(), true);
                 if (tls.verifyIdentity()) {
                     SSLParameters parameters = secured.getSSLParameters();
                     parameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -699,7 +735,7 @@ public final class BinlogSyncer implements AutoCloseable {
 
         void run() throws Exception {
             boolean semiSync = settings.semiSync() && masterOffersSemiSync();
-            SemiSyncClient c = new SemiSyncClient(settings.host(), settings.port(), settings.user(),
+            SemiSyncClient c = new SemiSyncClient(address.host(), address.port(), settings.user(),
                     settings.password(), semiSync);
             c.setServerId(settings.serverId());
             c.setKeepAlive(false);
@@ -755,6 +791,11 @@ public final class BinlogSyncer implements AutoCloseable {
             });
             client = c;
             sessionClient = c;
+            if (!address.equals(target)) {
+                // Repointed since this session began: repoint's closer may have missed this client, so leave now.
+                client = null;
+                return;
+            }
             proposerThread = threads.newThread(this::runProposer);
             proposerThread.setName("kingbus-syncer-proposer");
             proposerThread.start();

@@ -14,10 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A three-node cluster is pointed at a promoted replica as the README says: each node's setting changed and the nodes
- * restarted, the followers first, the leader last. The member elected when the leader stops goes on in Kingbus's own files;
- * a leader killed later, its successor goes on in the same own file. Every node ends with the same files, byte for
- * byte, and a replica by file and position gets every transaction of both masters.
+ * A three-node cluster is repointed at a promoted replica through the admin API ({@code PUT /api/v1/master} on a
+ * follower), with no restart: the leader goes on in Kingbus's own files. A leader killed later, its successor goes on
+ * in the same own file, and the killed node, restarted with the old master still in its configuration, pulls from
+ * the chosen one when it leads. Every node ends with the same files, byte for byte, and a replica by file and position
+ * gets every transaction of both masters. Bad choices are refused with a 4xx JSON body and change nothing.
  */
 class PromotedMasterClusterIT {
 
@@ -28,7 +29,7 @@ class PromotedMasterClusterIT {
     private final List<MariaDb> replicas = new ArrayList<>();
 
     @Test
-    void aRollingRestartRepointsTheClusterAndEveryNodeHoldsTheSameOwnFiles() throws Exception {
+    void theAdminApiRepointsTheClusterAndEveryNodeHoldsTheSameOwnFiles() throws Exception {
         KingbusProcess.withDiagnostics(nodes, replicas, this::repoint);
     }
 
@@ -54,11 +55,27 @@ class PromotedMasterClusterIT {
         master.kill9();
         promoted.execute("STOP SLAVE", "RESET SLAVE ALL", "USE app", "INSERT INTO t SELECT seq, 'third' FROM"
                 + " seq_201_to_300");
-        // The followers first (both at once: the leader pulls nothing from a dead master), then the leader.
-        for (List<KingbusProcess> round : List.of(followers, List.of(leader))) {
-            round.forEach(KingbusProcess::stop);
-            round.forEach(node -> node.setting("KINGBUS_MASTER_PORT", String.valueOf(promoted.port())));
-            KingbusProcess.startAll(round);
+        String chosen = "{\"host\": \"127.0.0.1\", \"port\": " + promoted.port() + "}";
+        KingbusProcess asked = followers.get(1);
+        assertRefused(asked, "{\"host\": \"127.0.0.1\", \"port\": 70000}", 400, "Not a TCP port");
+        assertRefused(asked, "{\"host\": \"127.0.0.1\", \"port\": " + promoted.port() + ", \"password\": \"x\"}",
+                400, "Unknown field");
+        assertRefused(asked, "{\"host\": \"\", \"port\": 3306}", 400, "Not a host name");
+        assertThat(asked.request(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + asked.host()
+                + ":" + asked.httpPort() + "/api/v1/master")).PUT(java.net.http.HttpRequest.BodyPublishers
+                .ofString(chosen)).header("Content-Type", "application/json")).statusCode())
+                .as("a choice without credentials").isEqualTo(401);
+        for (KingbusProcess node : nodes) {
+            assertThat(node.adminGet("/api/v1/master").body()).as("nothing chosen yet")
+                    .contains("\"source\":\"configuration\"").contains(":" + master.port() + "\"");
+        }
+        var answer = asked.adminSend("PUT", "/api/v1/master", chosen);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.body()).contains("\"source\":\"api\"").contains("\"port\":" + promoted.port());
+        for (KingbusProcess node : nodes) {
+            Awaitility.await(node.nodeName() + " told of the choice").atMost(Duration.ofSeconds(30))
+                    .until(() -> node.adminGet("/api/v1/master").body().contains("\"master\":\"127.0.0.1:"
+                            + promoted.port() + "\""));
         }
         byPosition.awaitSlavePos(promoted.gtidBinlogPos(), Duration.ofSeconds(90));
 
@@ -85,5 +102,22 @@ class PromotedMasterClusterIT {
             assertThat(node.binaryLogSizes().keySet()).as(node.nodeName() + "'s files").containsExactlyElementsOf(files);
         }
         BinlogTool.assertEveryNodeServesTheSameFiles(nodes, files);
+        // The killed leader, restarted with the dead master in its configuration, keeps the choice (its Raft log).
+        assertThat(repointed.adminGet("/api/v1/master").body()).contains("\"source\":\"api\"")
+                .contains("\"master\":\"127.0.0.1:" + promoted.port() + "\"");
+        assertThat(repointed.adminGet("/api/v1/syncer").body()).contains("\"master\":\"127.0.0.1:"
+                + promoted.port() + "\"");
+
+        // Cleared: each node's configured master again (the dead one here).
+        var cleared = asked.adminSend("DELETE", "/api/v1/master", "");
+        assertThat(cleared.statusCode()).as(cleared.body()).isEqualTo(200);
+        assertThat(cleared.body()).contains("\"source\":\"configuration\"").contains(":" + master.port() + "\"");
+    }
+
+    /** A choice the API must refuse with {@code status} and a JSON message containing {@code message}. */
+    private void assertRefused(KingbusProcess node, String body, int status, String message) {
+        var answer = node.adminSend("PUT", "/api/v1/master", body);
+        assertThat(answer.statusCode()).as(body + " -> " + answer.body()).isEqualTo(status);
+        assertThat(answer.body()).startsWith("{").contains(message);
     }
 }

@@ -3,9 +3,15 @@ package kingbus.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import kingbus.store.AppendResult;
 import kingbus.store.BinlogStore;
@@ -84,6 +90,70 @@ class BinlogStateMachineTest {
                     .hasMessageContaining("fails its CRC-32C");
             assertThat(machine.appliedCleanly()).isFalse();
             assertThat(store.lastFile().orElseThrow().endPosition()).as("nothing stored").isEqualTo(end);
+        }
+    }
+
+    /**
+     * A MASTER entry sets the operators' choice and tells the listener, another clears it; a snapshot carries the
+     * choice to a member that reads it (as one that catches up by snapshot), and one written before the field
+     * existed reads as no choice.
+     */
+    @Test
+    void theMasterChoiceIsAppliedAndTravelsInSnapshots() throws Exception {
+        try (BinlogStore store = BinlogStore.open(dir.resolve("a")); BinlogStore other = BinlogStore.open(dir.resolve("b"))) {
+            BinlogStateMachine machine = new BinlogStateMachine(store);
+            List<Optional<MasterChoice>> heard = new ArrayList<>();
+            machine.onMasterChoice(choice -> heard.add(Optional.ofNullable(choice)));
+            assertThat(machine.masterChoice()).isEmpty();
+            MasterChoice promoted = new MasterChoice("db2.example", 3307);
+            assertThat(apply(machine, EntryCodec.master(promoted))).isEqualTo(AppendResult.APPENDED);
+            assertThat(machine.masterChoice()).contains(promoted);
+
+            ByteArrayOutputStream snapshot = new ByteArrayOutputStream();
+            machine.writeContentTo(new DataOutputStream(snapshot));
+            BinlogStateMachine reader = new BinlogStateMachine(other);
+            reader.readContentFrom(new DataInputStream(new ByteArrayInputStream(snapshot.toByteArray())));
+            assertThat(reader.masterChoice()).as("read from the snapshot").contains(promoted);
+
+            assertThat(apply(machine, EntryCodec.master(null))).isEqualTo(AppendResult.APPENDED);
+            assertThat(machine.masterChoice()).isEmpty();
+            assertThat(heard).containsExactly(Optional.of(promoted), Optional.empty());
+
+            ByteArrayOutputStream older = new ByteArrayOutputStream(); // newest file, end, first file, source only
+            DataOutputStream out = new DataOutputStream(older);
+            out.writeUTF("");
+            out.writeLong(0);
+            out.writeUTF("");
+            out.writeUTF("");
+            reader.readContentFrom(new DataInputStream(new ByteArrayInputStream(older.toByteArray())));
+            assertThat(reader.masterChoice()).as("a snapshot without the field").isEmpty();
+        }
+    }
+
+    /**
+     * The choice outlives the process in its file (entries already applied are not replayed at a start), and this
+     * node's own older snapshot, read at start, does not take it back; one sent by the leader does set it.
+     */
+    @Test
+    void theMasterChoiceIsKeptInItsFileAndAnOwnOlderSnapshotDoesNotUndoIt() throws Exception {
+        Path file = dir.resolve("choice");
+        try (BinlogStore store = BinlogStore.open(dir.resolve("s"))) {
+            BinlogStateMachine machine = new BinlogStateMachine(store, null, "", file);
+            ByteArrayOutputStream before = new ByteArrayOutputStream(); // a snapshot with no choice yet
+            machine.writeContentTo(new DataOutputStream(before));
+            MasterChoice chosen = new MasterChoice("fe80::1", 3306);
+            apply(machine, EntryCodec.master(chosen));
+
+            BinlogStateMachine restarted = new BinlogStateMachine(store, null, "", file);
+            assertThat(restarted.masterChoice()).as("read from its file").contains(chosen);
+            restarted.restoring(true);
+            restarted.readContentFrom(new DataInputStream(new ByteArrayInputStream(before.toByteArray())));
+            restarted.restoring(false);
+            assertThat(restarted.masterChoice()).as("after its own older snapshot").contains(chosen);
+
+            restarted.readContentFrom(new DataInputStream(new ByteArrayInputStream(before.toByteArray())));
+            assertThat(restarted.masterChoice()).as("after the leader's snapshot").isEmpty();
+            assertThat(new BinlogStateMachine(store, null, "", file).masterChoice()).isEmpty();
         }
     }
 }

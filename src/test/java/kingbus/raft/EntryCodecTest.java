@@ -88,4 +88,28 @@ class EntryCodecTest {
         old[0] = EntryCodec.BINLOG;
         return old;
     }
+
+    @Test
+    void aMasterEntryCarriesTheChoiceOrItsClearing() {
+        MasterChoice choice = new MasterChoice("10.0.0.7", 3306);
+        byte[] entry = EntryCodec.master(choice);
+        assertThat(EntryCodec.kind(entry, 0)).isEqualTo(EntryCodec.MASTER);
+        assertThat(EntryCodec.isBinlog(EntryCodec.MASTER)).isFalse();
+        assertThat(EntryCodec.masterOf(entry, 0, entry.length)).isEqualTo(choice);
+        byte[] cleared = EntryCodec.master(null);
+        assertThat(EntryCodec.masterOf(cleared, 0, cleared.length)).isNull();
+        assertThatThrownBy(() -> EntryCodec.masterOf(entry, 0, 3)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aMasterChoiceIsAHostAndAPort() {
+        assertThat(new MasterChoice("::1", 3306)).hasToString("[::1]:3306");
+        assertThat(new MasterChoice("db1", 1)).hasToString("db1:1");
+        for (String host : new String[] {"", " db1", "db 1", "user@db1", "db1/x", "x".repeat(254)}) {
+            assertThatThrownBy(() -> new MasterChoice(host, 3306)).as(host).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> new MasterChoice(null, 3306)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new MasterChoice("db1", 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new MasterChoice("db1", 65536)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
