@@ -346,7 +346,11 @@ public final class KingbusProcess implements AutoCloseable {
             Path logDir) {
         // "server run" execs the JVM, so the child's pid is the JVM's (kill -9 hits the server itself).
         ProcessBuilder builder = new ProcessBuilder(wlp.resolve("bin/server").toString(), "run", "kingbus");
-        builder.environment().putAll(env);
+        // The server script is a shell script: a variable whose name is not a shell name (kingbus.store.compression)
+        // would not reach the JVM. MicroProfile Config reads it under its upper-case, underscored name too.
+        env.forEach((name, value) -> builder.environment().put(
+                name.matches("[A-Za-z_][A-Za-z0-9_]*") ? name : name.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(
+                        java.util.Locale.ROOT), value));
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().put("JVM_ARGS", String.join(" ", jvmOptions));
         builder.environment().put("WLP_OUTPUT_DIR", outputDir.toString());
