@@ -141,7 +141,8 @@ public class KingbusNode {
         server = new MysqlServer(new ServerSettings(config.mysqlHost(), config.mysqlPort(), config.serverId(),
                 config.replicaUser(), config.replicaPassword(), config.adminUser(), config.adminPassword(),
                 config.maxConnections(), config.idleTimeout(), listenerTls, config.mysqlRequireTls(),
-                config.mysqlAuthPlugin(), config.netWriteTimeout()), store, purger, threads);
+                config.mysqlAuthPlugin(), config.netWriteTimeout()), store, purger, threads)
+                .masterSwitch((host, port) -> chooseMaster(new MasterChoice(host, port)));
         server.start();
         boolean tlsOffered = listenerTls != null;
         LOG.info(() -> "MySQL protocol listener on " + config.mysqlHost() + ":" + server.boundPort()

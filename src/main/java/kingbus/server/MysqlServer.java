@@ -44,6 +44,7 @@ public final class MysqlServer implements AutoCloseable {
     private final ServerSettings settings;
     private final BinlogReader store;
     private final BinlogPurger purger;
+    private volatile MasterSwitch masterSwitch;
     private final ThreadFactory threads;
     private final Map<ClientSession, Thread> sessions = new ConcurrentHashMap<>();
     private final AtomicInteger connectionIds = new AtomicInteger();
@@ -67,6 +68,17 @@ public final class MysqlServer implements AutoCloseable {
         this.store = store;
         this.purger = purger;
         this.threads = threads;
+    }
+
+    /** Lets the admin user repoint the cluster with CHANGE MASTER TO (from the next statement on). */
+    public MysqlServer masterSwitch(MasterSwitch masterSwitch) {
+        this.masterSwitch = masterSwitch;
+        return this;
+    }
+
+    /** What CHANGE MASTER TO goes through, if this node can repoint the cluster. */
+    java.util.Optional<MasterSwitch> masterSwitch() {
+        return java.util.Optional.ofNullable(masterSwitch);
     }
 
     /** What PURGE BINARY LOGS goes through, if this node can purge. */

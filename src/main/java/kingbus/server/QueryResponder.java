@@ -80,6 +80,7 @@ final class QueryResponder {
         rule("SHOW\\s+WARNINGS", this::showWarnings);
         rule("PURGE\\s+(?:BINARY|MASTER)\\s+LOGS\\s+TO\\s+'([^']*)'", this::purgeTo);
         rule("PURGE\\s+(?:BINARY|MASTER)\\s+LOGS\\s+BEFORE\\s+(.*)", this::purgeBefore);
+        rule("CHANGE\\s+(?:MASTER|REPLICATION\\s+SOURCE)\\s+TO\\s+(.*)", this::changeMaster);
         rule("SELECT\\s+((?:@@?[\\w.]+\\s*(?:AS\\s+\\w+\\s*)?,?\\s*)+)", this::selectVariables);
         rule("SELECT\\s+(-?\\d+)", (io, m) -> single(io, m.group(1), m.group(1)));
     }
@@ -418,6 +419,75 @@ final class QueryResponder {
         plan.heldBackMessage().ifPresent(message -> warnings.add(new String[] {"Warning",
                 String.valueOf(ErrorCode.ER_WARN_PURGE_LOG_IN_USE.code()), message}));
         session.send(io, Packets.ok(warnings.size()));
+    }
+
+    // ---------------------------------------------------------------- CHANGE MASTER TO
+
+    /** One {@code NAME = value} of CHANGE MASTER TO: a quoted string or a number. */
+    private static final Pattern CHANGE_MASTER_OPTION = Pattern.compile(
+            "\\s*(\\w+)\\s*=\\s*(?:'((?:[^'\\\\]|\\\\.)*)'|(\\d+))\\s*(?:,|$)", FLAGS);
+
+    /**
+     * {@code CHANGE MASTER TO MASTER_HOST='h', MASTER_PORT=n} (or {@code CHANGE REPLICATION SOURCE TO SOURCE_HOST,
+     * SOURCE_PORT}) on an admin connection: repoints the whole cluster, as {@code PUT /api/v1/master} does. Only the
+     * address: the account and TLS are each node's configuration.
+     */
+    private void changeMaster(PacketIO io, Matcher match) throws IOException {
+        if (!session.user().equals(server.settings().adminUser())) {
+            session.sendError(io, ErrorCode.ER_SPECIFIC_ACCESS_DENIED_ERROR, "Access denied; you need (at least one of)"
+                    + " the SUPER, REPLICATION SLAVE ADMIN privilege(s) for this operation: on Kingbus, log in as the"
+                    + " admin user ('" + server.settings().adminUser() + "') to repoint it");
+            return;
+        }
+        Optional<MasterSwitch> masterSwitch = server.masterSwitch();
+        if (masterSwitch.isEmpty()) {
+            session.sendError(io, ErrorCode.ER_NOT_SUPPORTED_YET, "This Kingbus node cannot repoint the cluster");
+            return;
+        }
+        String host = null;
+        Integer port = null;
+        Matcher option = CHANGE_MASTER_OPTION.matcher(match.group(1));
+        int at = 0;
+        while (at < match.group(1).length()) {
+            if (!option.find(at) || option.start() != at) {
+                session.sendError(io, ErrorCode.ER_WRONG_ARGUMENTS, "Kingbus reads CHANGE MASTER TO MASTER_HOST='host',"
+                        + " MASTER_PORT=port and nothing else; could not read: " + match.group(1).substring(at).strip());
+                return;
+            }
+            String name = option.group(1).toUpperCase(Locale.ROOT);
+            switch (name) {
+                case "MASTER_HOST", "SOURCE_HOST" -> host = option.group(2);
+                case "MASTER_PORT", "SOURCE_PORT" -> port = option.group(3) == null ? -1 : parsePort(option.group(3));
+                default -> {
+                    session.sendError(io, ErrorCode.ER_NOT_SUPPORTED_YET, "Kingbus takes only MASTER_HOST and"
+                            + " MASTER_PORT here, not " + name + ": the account and TLS are each node's kingbus.master.*"
+                            + " settings");
+                    return;
+                }
+            }
+            at = option.end();
+        }
+        if (host == null || port == null) {
+            session.sendError(io, ErrorCode.ER_WRONG_ARGUMENTS, "Give both MASTER_HOST and MASTER_PORT: Kingbus repoints"
+                    + " the whole cluster to that address");
+            return;
+        }
+        try {
+            masterSwitch.get().switchTo(host, port);
+        } catch (IllegalArgumentException e) {
+            session.sendError(io, ErrorCode.ER_WRONG_ARGUMENTS, "Bad master for CHANGE MASTER TO: " + e.getMessage());
+            return;
+        } catch (IllegalStateException e) {
+            LOG.warning("CHANGE MASTER TO from connection " + session.connectionId() + " failed: " + e.getMessage());
+            session.sendError(io, ErrorCode.ER_UNKNOWN_ERROR, e.getMessage());
+            return;
+        }
+        session.send(io, Packets.ok(0));
+    }
+
+    /** A port number, or -1 when it is too long to be one (the switch refuses it). */
+    private static int parsePort(String digits) {
+        return digits.length() > 5 ? -1 : Integer.parseInt(digits);
     }
 
     // ---------------------------------------------------------------- binlog_gtid_pos

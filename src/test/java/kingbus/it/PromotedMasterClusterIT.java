@@ -2,9 +2,12 @@ package kingbus.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import kingbus.testing.BinlogTool;
 import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
@@ -112,6 +115,17 @@ class PromotedMasterClusterIT {
         var cleared = asked.adminSend("DELETE", "/api/v1/master", "");
         assertThat(cleared.statusCode()).as(cleared.body()).isEqualTo(200);
         assertThat(cleared.body()).contains("\"source\":\"configuration\"").contains(":" + master.port() + "\"");
+
+        // Chosen again as a DBA would, on the MySQL port as the admin user; the replica gets what follows.
+        try (Connection admin = MariaDb.connect(asked.host(), asked.mysqlPort(), KingbusProcess.ADMIN_USER,
+                KingbusProcess.ADMIN_PASSWORD, new Properties()); Statement statement = admin.createStatement()) {
+            statement.execute("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + promoted.port());
+        }
+        assertThat(asked.adminGet("/api/v1/master").body()).contains("\"source\":\"api\"")
+                .contains("\"master\":\"127.0.0.1:" + promoted.port() + "\"");
+        promoted.execute("USE app", "INSERT INTO t VALUES (-1, 'after CHANGE MASTER')");
+        byPosition.awaitSlavePos(promoted.gtidBinlogPos(), Duration.ofSeconds(60));
+        assertThat(byPosition.checksums()).isEqualTo(promoted.checksums());
     }
 
     /** A choice the API must refuse with {@code status} and a JSON message containing {@code message}. */

@@ -182,6 +182,44 @@ class MysqlServerTest {
         assertThat(logs.rows()).containsExactly(List.of("mysql-bin.000001", "1870"), List.of("mysql-bin.000002", "869"));
     }
 
+    /**
+     * CHANGE MASTER TO on an admin connection goes to the master switch with the address only; any other option, a
+     * missing one, a bad port or a replica user is refused with an error, and the connection stays.
+     */
+    @Test
+    void changeMasterToRepointsThroughTheSwitchForTheAdminOnly() throws IOException {
+        List<String> switched = new ArrayList<>();
+        RawClient admin = connect(false);
+        assertThat(admin.login("admin", "adm1n").isOk()).isTrue();
+        assertThat(admin.query("CHANGE MASTER TO MASTER_HOST='db2', MASTER_PORT=3307").errorCode())
+                .as("no switch on this server").isEqualTo(ErrorCode.ER_NOT_SUPPORTED_YET.code());
+        server.masterSwitch((host, port) -> {
+            if (port > 65535) {
+                throw new IllegalArgumentException("Not a TCP port: " + port);
+            }
+            switched.add(host + ":" + port);
+        });
+        assertThat(admin.query("change master to master_host = 'db2.example', master_port = 3307;").isOk()).isTrue();
+        assertThat(admin.query("CHANGE REPLICATION SOURCE TO SOURCE_PORT=3308, SOURCE_HOST='10.0.0.9'").isOk()).isTrue();
+        assertThat(switched).containsExactly("db2.example:3307", "10.0.0.9:3308");
+
+        RawClient.Reply withAccount = admin.query("CHANGE MASTER TO MASTER_HOST='db3', MASTER_PORT=3306,"
+                + " MASTER_USER='root'");
+        assertThat(withAccount.errorCode()).isEqualTo(ErrorCode.ER_NOT_SUPPORTED_YET.code());
+        assertThat(withAccount.message()).contains("MASTER_USER");
+        assertThat(admin.query("CHANGE MASTER TO MASTER_HOST='db3'").errorCode())
+                .isEqualTo(ErrorCode.ER_WRONG_ARGUMENTS.code());
+        assertThat(admin.query("CHANGE MASTER TO MASTER_HOST='db3', MASTER_PORT=99999").message())
+                .contains("Not a TCP port");
+        assertThat(admin.query("CHANGE MASTER TO MASTER_HOST='db3' MASTER_PORT=1").errorCode())
+                .isEqualTo(ErrorCode.ER_WRONG_ARGUMENTS.code());
+        RawClient replica = loggedIn(false);
+        assertThat(replica.query("CHANGE MASTER TO MASTER_HOST='db3', MASTER_PORT=3306").errorCode())
+                .isEqualTo(ErrorCode.ER_SPECIFIC_ACCESS_DENIED_ERROR.code());
+        assertThat(switched).as("nothing refused reached the switch").hasSize(2);
+        assertThat(admin.command(Commands.COM_PING, new byte[0]).isOk()).isTrue();
+    }
+
     @Test
     void unsupportedStatementsAndCommandsKeepTheConnection() throws IOException {
         RawClient client = loggedIn(false);
