@@ -475,6 +475,7 @@ final class QueryResponder {
         try {
             masterSwitch.get().switchTo(host, port);
         } catch (IllegalArgumentException e) {
+            LOG.warning("Refused CHANGE MASTER TO from connection " + session.connectionId() + ": " + e.getMessage());
             session.sendError(io, ErrorCode.ER_WRONG_ARGUMENTS, "Bad master for CHANGE MASTER TO: " + e.getMessage());
             return;
         } catch (IllegalStateException e) {

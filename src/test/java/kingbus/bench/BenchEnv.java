@@ -47,12 +47,15 @@ final class BenchEnv {
                 .or(() -> read(db.dir().resolve("p.pid"))).orElseThrow().trim());
     }
 
-    /** The Kingbus node's JVM: the child process of this JVM that runs in the node's directory. */
+    /**
+     * The Kingbus node's JVM: the child process of this JVM that runs in the node's directory (the runnable jar) or
+     * below it (the installed server runs in its output dir there).
+     */
     static long pid(KingbusProcess node) {
         Path dir = node.dir().toAbsolutePath();
         return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).filter(p -> {
             try {
-                return Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd")).equals(dir)
+                return Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd")).startsWith(dir)
                         && p.info().command().orElse("").endsWith("java");
             } catch (IOException | UnsupportedOperationException e) {
                 return false;
