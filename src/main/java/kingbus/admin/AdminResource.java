@@ -82,7 +82,8 @@ public class AdminResource {
     @GET
     @Path("/syncer")
     public JsonObject syncer() {
-        BinlogSyncer syncer = node.syncer().orElseThrow(() -> notFound("No master is configured (kingbus.master.host) nor chosen (PUT /api/v1/master)"));
+        BinlogSyncer syncer = node.syncer().orElseThrow(
+                () -> notFound("No master is configured (kingbus.master.host) nor chosen (PUT /api/v1/master)"));
         JsonObjectBuilder json = Json.createObjectBuilder()
                 .add("master", syncer.master())
                 .add("state", syncer.state().name())

@@ -68,7 +68,7 @@ public final class BinlogStateMachine implements StateMachine {
      * the applied mark when it starts again.
      */
     private volatile String storeUnavailable;
-    /** The operators' master, or null for each node's configured one: the last MASTER entry applied or snapshot read. */
+    /** The operators' master, or null for each node's configured one: the last MASTER entry or snapshot applied. */
     private volatile MasterChoice masterChoice;
     /** Told of each MASTER entry applied and each snapshot read, on RAFT's thread: it must not block. */
     private volatile Consumer<MasterChoice> masterListener = choice -> {};
@@ -155,7 +155,11 @@ public final class BinlogStateMachine implements StateMachine {
             LOG.info(() -> choice == null ? "The operators' master choice is cleared: each node's configured master"
                     : "The operators chose the master " + choice);
         }
-        masterListener.accept(choice);
+        try {
+            masterListener.accept(choice);
+        } catch (RuntimeException e) { // the choice is applied; a listener's failure must not fail the entry
+            LOG.warning("A listener of the master choice failed: " + e);
+        }
     }
 
     /** The operators' master (the last MASTER entry applied here), or empty for each node's configured one. */
@@ -258,7 +262,8 @@ public final class BinlogStateMachine implements StateMachine {
     /** Keeps {@code choice} in {@code file} durably: a temp file forced to disk, then moved over it. */
     private static void writeChoice(Path file, MasterChoice choice) {
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-        byte[] text = (choice == null ? "" : choice.host() + "\n" + choice.port() + "\n").getBytes(StandardCharsets.UTF_8);
+        String lines = choice == null ? "" : choice.host() + "\n" + choice.port() + "\n";
+        byte[] text = lines.getBytes(StandardCharsets.UTF_8);
         try {
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {

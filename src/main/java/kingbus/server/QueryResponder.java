@@ -450,8 +450,9 @@ final class QueryResponder {
         int at = 0;
         while (at < match.group(1).length()) {
             if (!option.find(at) || option.start() != at) {
-                session.sendError(io, ErrorCode.ER_WRONG_ARGUMENTS, "Kingbus reads CHANGE MASTER TO MASTER_HOST='host',"
-                        + " MASTER_PORT=port and nothing else; could not read: " + match.group(1).substring(at).strip());
+                session.sendError(io, ErrorCode.ER_WRONG_ARGUMENTS, "Kingbus reads CHANGE MASTER TO"
+                        + " MASTER_HOST='host', MASTER_PORT=port and nothing else; could not read: "
+                        + match.group(1).substring(at).strip());
                 return;
             }
             String name = option.group(1).toUpperCase(Locale.ROOT);
@@ -460,16 +461,16 @@ final class QueryResponder {
                 case "MASTER_PORT", "SOURCE_PORT" -> port = option.group(3) == null ? -1 : parsePort(option.group(3));
                 default -> {
                     session.sendError(io, ErrorCode.ER_NOT_SUPPORTED_YET, "Kingbus takes only MASTER_HOST and"
-                            + " MASTER_PORT here, not " + name + ": the account and TLS are each node's kingbus.master.*"
-                            + " settings");
+                            + " MASTER_PORT here, not " + name + ": the account and TLS are each node's"
+                            + " kingbus.master.* settings");
                     return;
                 }
             }
             at = option.end();
         }
         if (host == null || port == null) {
-            session.sendError(io, ErrorCode.ER_WRONG_ARGUMENTS, "Give both MASTER_HOST and MASTER_PORT: Kingbus repoints"
-                    + " the whole cluster to that address");
+            session.sendError(io, ErrorCode.ER_WRONG_ARGUMENTS, "Give both MASTER_HOST and MASTER_PORT: Kingbus"
+                    + " repoints the whole cluster to that address");
             return;
         }
         try {

@@ -100,7 +100,8 @@ class BinlogStateMachineTest {
      */
     @Test
     void theMasterChoiceIsAppliedAndTravelsInSnapshots() throws Exception {
-        try (BinlogStore store = BinlogStore.open(dir.resolve("a")); BinlogStore other = BinlogStore.open(dir.resolve("b"))) {
+        try (BinlogStore store = BinlogStore.open(dir.resolve("a"));
+                BinlogStore other = BinlogStore.open(dir.resolve("b"))) {
             BinlogStateMachine machine = new BinlogStateMachine(store);
             List<Optional<MasterChoice>> heard = new ArrayList<>();
             machine.onMasterChoice(choice -> heard.add(Optional.ofNullable(choice)));

@@ -106,7 +106,8 @@ class EntryCodecTest {
         assertThat(new MasterChoice("::1", 3306)).hasToString("[::1]:3306");
         assertThat(new MasterChoice("db1", 1)).hasToString("db1:1");
         for (String host : new String[] {"", " db1", "db 1", "user@db1", "db1/x", "x".repeat(254)}) {
-            assertThatThrownBy(() -> new MasterChoice(host, 3306)).as(host).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> new MasterChoice(host, 3306)).as(host)
+                    .isInstanceOf(IllegalArgumentException.class);
         }
         assertThatThrownBy(() -> new MasterChoice(null, 3306)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new MasterChoice("db1", 0)).isInstanceOf(IllegalArgumentException.class);

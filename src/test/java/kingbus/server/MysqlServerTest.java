@@ -200,7 +200,8 @@ class MysqlServerTest {
             switched.add(host + ":" + port);
         });
         assertThat(admin.query("change master to master_host = 'db2.example', master_port = 3307;").isOk()).isTrue();
-        assertThat(admin.query("CHANGE REPLICATION SOURCE TO SOURCE_PORT=3308, SOURCE_HOST='10.0.0.9'").isOk()).isTrue();
+        assertThat(admin.query("CHANGE REPLICATION SOURCE TO SOURCE_PORT=3308, SOURCE_HOST='10.0.0.9'").isOk())
+                .isTrue();
         assertThat(switched).containsExactly("db2.example:3307", "10.0.0.9:3308");
 
         RawClient.Reply withAccount = admin.query("CHANGE MASTER TO MASTER_HOST='db3', MASTER_PORT=3306,"
