@@ -131,7 +131,7 @@ public class AdminResource {
     public JsonObject master() {
         Optional<MasterChoice> chosen = node.raft().flatMap(RaftNode::masterChoice);
         Optional<MasterChoice> configured = node.configuredMaster();
-        Optional<MasterChoice> master = chosen.isPresent() ? chosen : configured;
+        Optional<MasterChoice> master = node.master();
         JsonObjectBuilder json = Json.createObjectBuilder()
                 .add("master", master.map(MasterChoice::toString).orElse(""))
                 .add("source", chosen.isPresent() ? "api" : configured.isPresent() ? "configuration" : "none")

@@ -211,8 +211,7 @@ public class KingbusNode {
      */
     public Optional<MasterChoice> master() {
         RaftNode r = raft;
-        Optional<MasterChoice> chosen = r == null ? Optional.empty() : r.masterChoice();
-        return chosen.isPresent() ? chosen : configuredMaster();
+        return (r == null ? Optional.<MasterChoice>empty() : r.masterChoice()).or(this::configuredMaster);
     }
 
     /** The master of this node's configuration, or empty when {@code kingbus.master.host} is not set. */
@@ -225,7 +224,7 @@ public class KingbusNode {
      * from its next connection on, or stops when there is none. A node without a syncer yet gets one.
      */
     private void onMasterChoice(Optional<MasterChoice> chosen) {
-        Optional<MasterChoice> master = chosen.isPresent() ? chosen : configuredMaster();
+        Optional<MasterChoice> master = chosen.or(this::configuredMaster);
         BinlogSyncer s = syncer;
         if (s == null) {
             if (master.isPresent() && server != null) { // at start, the syncer is made after Raft's replay
@@ -234,7 +233,7 @@ public class KingbusNode {
             return;
         }
         if (master.isPresent()) {
-            s.repoint(master.get().host(), master.get().port());
+            s.repoint(master.get());
         } else if (s.isRunning()) {
             LOG.warning("No master chosen nor configured any more: stopping the syncer");
             executor.submit(s::stop);

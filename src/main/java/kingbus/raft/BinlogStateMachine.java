@@ -146,12 +146,12 @@ public final class BinlogStateMachine implements StateMachine {
     }
 
     private void chooseMaster(MasterChoice choice) {
-        MasterChoice before = masterChoice;
-        if (choiceFile != null && !java.util.Objects.equals(before, choice)) {
+        boolean changed = !java.util.Objects.equals(masterChoice, choice);
+        if (changed && choiceFile != null) {
             writeChoice(choiceFile, choice); // before the applied mark can cover this entry
         }
         masterChoice = choice;
-        if (!java.util.Objects.equals(before, choice)) {
+        if (changed) {
             LOG.info(() -> choice == null ? "The operators' master choice is cleared: each node's configured master"
                     : "The operators chose the master " + choice);
         }

@@ -47,27 +47,15 @@ public final class EntryCodec {
     }
 
     public static byte[] purge(String firstKept) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(PURGE);
-            out.writeUTF(firstKept);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return smallEntry(PURGE, out -> out.writeUTF(firstKept));
     }
 
     /** A MASTER entry: {@code choice}, or, when null, back to each node's configured master. */
     public static byte[] master(MasterChoice choice) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(MASTER);
+        return smallEntry(MASTER, out -> {
             out.writeUTF(choice == null ? "" : choice.host());
             out.writeInt(choice == null ? 0 : choice.port());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        });
     }
 
     /**
@@ -76,29 +64,54 @@ public final class EntryCodec {
      * @throws IllegalArgumentException when the entry is not a well-formed MASTER entry
      */
     public static MasterChoice masterOf(byte[] data, int offset, int length) {
-        try {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, offset, length));
-            byte kind = in.readByte();
-            if (kind != MASTER) {
-                throw new IllegalArgumentException("Not a master entry: kind " + kind);
-            }
+        return readSmallEntry(data, offset, length, MASTER, "master", in -> {
             String host = in.readUTF();
             int port = in.readInt();
             return host.isEmpty() ? null : new MasterChoice(host, port);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("A Raft entry cannot be decoded: " + e.getMessage(), e);
-        }
+        });
     }
 
     /** The first file kept by a PURGE entry. */
     public static String purgedTo(byte[] data, int offset, int length) {
+        return readSmallEntry(data, offset, length, PURGE, "purge", in -> in.readUTF());
+    }
+
+    /** Writes the fields of a small entry after its kind byte. */
+    private interface FieldWriter {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    /** Reads the fields of a small entry after its kind byte. */
+    private interface FieldReader<T> {
+        T read(DataInputStream in) throws IOException;
+    }
+
+    /** A PURGE or MASTER entry: {@code kind}, then what {@code fields} writes. */
+    private static byte[] smallEntry(byte kind, FieldWriter fields) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(kind);
+            fields.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * What {@code fields} reads from an entry that must be of {@code kind} ({@code what} names it in the error).
+     *
+     * @throws IllegalArgumentException when the entry is of another kind or too short
+     */
+    private static <T> T readSmallEntry(byte[] data, int offset, int length, byte kind, String what,
+            FieldReader<T> fields) {
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, offset, length));
-            byte kind = in.readByte();
-            if (kind != PURGE) {
-                throw new IllegalArgumentException("Not a purge entry: kind " + kind);
+            byte actual = in.readByte();
+            if (actual != kind) {
+                throw new IllegalArgumentException("Not a " + what + " entry: kind " + actual);
             }
-            return in.readUTF();
+            return fields.read(in);
         } catch (IOException e) {
             throw new IllegalArgumentException("A Raft entry cannot be decoded: " + e.getMessage(), e);
         }

@@ -1,10 +1,11 @@
 package kingbus.raft;
 
 /**
- * The master an operator chose for the whole cluster through the admin API, committed as a Raft MASTER entry: it
- * wins over {@code kingbus.master.host} and {@code kingbus.master.port} on every node until an operator clears
- * it. Only the address travels through Raft; the account stays each node's configuration (no secret in the Raft
- * log). Immutable.
+ * A master's address. As the master an operator chose for the whole cluster (admin API, {@code CHANGE MASTER TO}), it
+ * is committed as a Raft MASTER entry and wins over {@code kingbus.master.host} and {@code kingbus.master.port} on
+ * every node until an operator clears it; only the address travels through Raft, the account stays each node's
+ * configuration (no secret in the Raft log). Also the configured master's address, and the one a syncer pulls from.
+ * Immutable.
  *
  * @param host the master's host name or address
  * @param port its MySQL port

@@ -49,6 +49,7 @@ import kingbus.protocol.binlog.EventChecksum;
 import kingbus.protocol.binlog.Events;
 import kingbus.protocol.binlog.LogEvent;
 import kingbus.raft.EntryCodec;
+import kingbus.raft.MasterChoice;
 
 /**
  * The upstream side of the leader: pulls the master's binlog as a replica, keeps each event's
@@ -263,13 +264,13 @@ public final class BinlogSyncer implements AutoCloseable {
     private volatile boolean encryptionNoticed;
     private volatile BinaryLogClient client;
     /** The master pulled from: the settings' host and port until {@link #repoint}. */
-    private volatile Address target;
+    private volatile MasterChoice target;
     private Thread connectionThread;
 
     public BinlogSyncer(Settings settings, Supplier<Optional<ResumePoint>> committedEnd, Proposer proposer,
             ThreadFactory threads) {
         this.settings = settings;
-        this.target = new Address(settings.host(), settings.port());
+        this.target = new MasterChoice(settings.host(), settings.port());
         this.committedEnd = committedEnd;
         this.proposer = proposer;
         this.threads = threads;
@@ -394,14 +395,13 @@ public final class BinlogSyncer implements AutoCloseable {
     }
 
     /**
-     * Pulls from {@code host:port} from the next connection on; a connection open to another master is closed, so
+     * Pulls from {@code next} from the next connection on; a connection open to another master is closed, so
      * the syncer connects to this one next, from the committed end as always. The account, TLS and the rest of the
      * settings stay. Any thread, RAFT's too: it returns at once (the close waits for the session, which may wait for
      * a Raft commit, so another thread does it).
      */
-    public void repoint(String host, int port) {
-        Address next = new Address(host, port);
-        Address before = target;
+    public void repoint(MasterChoice next) {
+        MasterChoice before = target;
         if (next.equals(before)) {
             return;
         }
@@ -413,14 +413,6 @@ public final class BinlogSyncer implements AutoCloseable {
             Thread closer = threads.newThread(this::disconnectQuietly);
             closer.setName("kingbus-syncer-repoint");
             closer.start();
-        }
-    }
-
-    /** A master's address. */
-    private record Address(String host, int port) {
-        @Override
-        public String toString() {
-            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
         }
     }
 
@@ -621,7 +613,7 @@ public final class BinlogSyncer implements AutoCloseable {
     /** One connection to the master, from a committed resume point until it ends. */
     private final class Session {
         /** The master this session pulls from, whatever {@link #repoint} does meanwhile. */
-        private final Address address = target;
+        private final MasterChoice address = target;
         private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4096);
         /** Bytes of complete units waiting to be proposed: bounds the heap a fast master can fill. */
         private final Semaphore queuedBytes = new Semaphore(MAX_QUEUED_BYTES);
