@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
+import kingbus.testing.Processes;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,6 +32,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * SIGKILL again and again, then restarted on its data. At the end the replica equals the master,
  * with every transaction exactly once. Measures leader failover (kill until the new leader's syncer
  * streams) and the replica's longest stall.
+ *
+ * <p>The load is a stream of single-row inserts with unique keys (a doubled transaction stops the replica, a lost
+ * one shows in the row count), or with {@code -Dkingbus.chaos.load=sysbench} sysbench's {@code oltp_write_only}
+ * at {@code kingbus.chaos.sysbench-rate} transactions a second (updates of a counter column, deletes and
+ * re-inserts: a doubled or lost transaction shows in the checksums); issue 7's P5 ({@code bench/failover.sh}) runs
+ * that one.
  *
  * <p>CI runs a short version; {@code bench/chaos.sh} runs {@code -Dkingbus.chaos.kills=20} with
  * 10-20 s between kills and appends the result to docs/BENCHMARKS.md
@@ -42,6 +49,9 @@ class ChaosIT {
     private static final int MIN_INTERVAL = Integer.getInteger("kingbus.chaos.min-interval-seconds", 3);
     private static final int MAX_INTERVAL = Integer.getInteger("kingbus.chaos.max-interval-seconds", 5);
     private static final long SEED = Long.getLong("kingbus.chaos.seed", 20261124L);
+    private static final boolean SYSBENCH = "sysbench".equals(System.getProperty("kingbus.chaos.load", "insert"));
+    private static final int SYSBENCH_RATE = Integer.getInteger("kingbus.chaos.sysbench-rate", 200);
+    private static final int SYSBENCH_THREADS = 4;
 
     @RegisterExtension
     final Cleanup cleanup = new Cleanup();
@@ -52,6 +62,10 @@ class ChaosIT {
         MariaDb master = cleanup.add(MariaDb.start(1));
         MariaDb replica = cleanup.add(MariaDb.start(2));
         master.execute("CREATE DATABASE chaos", "CREATE TABLE chaos.t (id BIGINT PRIMARY KEY, v VARCHAR(64))");
+        if (SYSBENCH) {
+            master.execute("CREATE DATABASE sbtest");
+            Processes.run(null, sysbench(master, "prepare"), 300);
+        }
         List<KingbusProcess> nodes = KingbusProcess.cluster(master, 3);
         nodes.forEach(cleanup::add);
         nodes.forEach(KingbusProcess::start);
@@ -61,7 +75,24 @@ class ChaosIT {
 
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicInteger written = new AtomicInteger();
-        CompletableFuture<Void> workload = CompletableFuture.runAsync(() -> write(master, writing, written));
+        long firstSeq = sequenceOf(master.gtidBinlogPos());
+        CompletableFuture<Void> workload;
+        Process sysbench = null;
+        Path sysbenchLog = Files.createTempFile("kingbus-chaos-sysbench", ".log");
+        cleanup.add(() -> Files.deleteIfExists(sysbenchLog));
+        if (SYSBENCH) {
+            List<String> run = new ArrayList<>(sysbench(master, "run"));
+            // --time=0: no limit; the test stops it after the last kill
+            run.addAll(2, List.of("--threads=" + SYSBENCH_THREADS, "--rate=" + SYSBENCH_RATE, "--time=0",
+                    "--report-interval=0"));
+            sysbench = new ProcessBuilder(run).redirectErrorStream(true).redirectOutput(sysbenchLog.toFile()).start();
+            Processes.track(sysbench.toHandle());
+            ProcessHandle load = sysbench.toHandle();
+            cleanup.add(() -> Processes.stop(load, 5));
+            workload = CompletableFuture.completedFuture(null);
+        } else {
+            workload = CompletableFuture.runAsync(() -> write(master, writing, written));
+        }
         AtomicLong longestStallMillis = new AtomicLong();
         AtomicLong longestStallNodeUpMillis = new AtomicLong();
         AtomicLong longestSurvivingStallMillis = new AtomicLong();
@@ -72,6 +103,7 @@ class ChaosIT {
 
         List<Double> failovers = new ArrayList<>();
         int leaderKills = 0;
+        long transactions;
         try {
             for (int kill = 1; kill <= KILLS; kill++) {
                 Thread.sleep(TimeUnit.SECONDS.toMillis(MIN_INTERVAL + random.nextInt(MAX_INTERVAL - MIN_INTERVAL + 1)));
@@ -108,14 +140,27 @@ class ChaosIT {
             }
             writing.set(false);
             workload.get(60, TimeUnit.SECONDS);
+            if (sysbench != null) {
+                assertThat(sysbench.isAlive()).as("sysbench ran until the last kill: %s",
+                        Files.readString(sysbenchLog)).isTrue();
+                Processes.stop(sysbench.toHandle(), 5);
+            }
             String end = master.gtidBinlogPos();
             replica.awaitSlavePos(end, Duration.ofSeconds(120));
             watching.set(false);
             watcher.get(10, TimeUnit.SECONDS);
 
+            assertThat(replica.gtidSlavePos()).isEqualTo(end);
             assertThat(replica.checksums()).isEqualTo(master.checksums());
             assertThat(replica.queryString("SELECT COUNT(*) FROM chaos.t")).isEqualTo(String.valueOf(written.get()));
             assertThat(replica.slaveStatus().get("Last_SQL_Errno")).isEqualTo("0");
+            transactions = sequenceOf(end) - firstSeq;
+            if (SYSBENCH) {
+                assertThat(transactions).as("sysbench's transactions reached the master").isGreaterThan(
+                        (long) KILLS * MIN_INTERVAL * SYSBENCH_RATE / 2);
+            } else {
+                assertThat(transactions).isEqualTo(written.get());
+            }
         } catch (Exception | AssertionError e) {
             System.err.println("===== chaos failed after " + failovers.size() + " failovers; replica: "
                     + replica.slaveStatus());
@@ -123,13 +168,16 @@ class ChaosIT {
             throw e;
         }
 
-        String result = String.format("%s | %d kills (%d of the leader), interval %d-%d s, seed %d | %d transactions"
+        String load = SYSBENCH ? "of sysbench oltp_write_only --rate=" + SYSBENCH_RATE + " --threads="
+                + SYSBENCH_THREADS + " (4 tables of 10000 rows)" : "of single-row inserts";
+        String checks = SYSBENCH ? "checksums and GTID position equal" : "checksums, GTID position and row count equal";
+        String result = String.format("%s | %d kills (%d of the leader), interval %d-%d s, seed %d | %d transactions %s"
                 + " | failover kill->new leader streaming: %s | longest replica stall %.1f s while its node stayed up"
                 + " (%.1f s once its own node was back after a restart, %.1f s counting the restarts themselves)"
-                + " | replica = master, 0 lost, 0 doubled |", LocalDate.now(),
-                KILLS, leaderKills, MIN_INTERVAL, MAX_INTERVAL, SEED, written.get(), describe(failovers),
+                + " | replica = master (%s), 0 lost, 0 doubled |", LocalDate.now(),
+                KILLS, leaderKills, MIN_INTERVAL, MAX_INTERVAL, SEED, transactions, load, describe(failovers),
                 longestSurvivingStallMillis.get() / 1000.0, longestStallNodeUpMillis.get() / 1000.0,
-                longestStallMillis.get() / 1000.0);
+                longestStallMillis.get() / 1000.0, checks);
         System.out.println("CHAOS RESULT: " + result);
         String report = System.getProperty("kingbus.chaos.report");
         if (report != null) {
@@ -200,6 +248,23 @@ class ChaosIT {
                 // the replica may be briefly unreachable; keep sampling
             }
         }
+    }
+
+    /** sysbench's {@code oltp_write_only} against {@code master}'s {@code sbtest} schema, then {@code action}. */
+    private static List<String> sysbench(MariaDb master, String action) {
+        return List.of("sysbench", "oltp_write_only", "--db-driver=mysql", "--mysql-host=127.0.0.1",
+                "--mysql-port=" + master.port(), "--mysql-user=" + MariaDb.ADMIN_USER,
+                "--mysql-password=" + MariaDb.ADMIN_PASSWORD, "--mysql-db=sbtest", "--tables=4", "--table-size=10000",
+                action);
+    }
+
+    /** The sequence number of a single-domain GTID position ({@code 0-1-42} gives 42; empty gives 0). */
+    private static long sequenceOf(String gtidPos) {
+        if (gtidPos.isBlank()) {
+            return 0;
+        }
+        assertThat(gtidPos).as("one replication domain").doesNotContain(",");
+        return Long.parseLong(gtidPos.substring(gtidPos.lastIndexOf('-') + 1).trim());
     }
 
     private static void write(MariaDb master, AtomicBoolean writing, AtomicInteger written) {
