@@ -6,6 +6,9 @@
 #   bin/cluster.sh kill n2     kill -9 one node
 #   bin/cluster.sh restart n2  start one node again on its data
 #   bin/cluster.sh stop        stop every node (SIGTERM)
+#   bin/cluster.sh repoint HOST PORT   the whole cluster pulls from another master (PUT /api/v1/master)
+#   bin/cluster.sh repoint --clear     back to each node's configured master (DELETE /api/v1/master)
+#   bin/cluster.sh master      the master in force and why (GET /api/v1/master)
 #
 # Node i listens on MySQL port 3306+i+BASE_OFFSET... see the table printed by "start". Set the master with
 # KINGBUS_MASTER_HOST / _PORT / _USER / _PASSWORD and the replicas' password with KINGBUS_REPLICA_PASSWORD.
@@ -19,6 +22,23 @@ http_base=${KINGBUS_HTTP_BASE:-9080}     # node i: http_base + i
 raft_base=${KINGBUS_RAFT_BASE:-7800}     # node i: raft_base + i (and +100 for failure detection)
 
 count() { ls -d "$root"/n* 2>/dev/null | wc -l; }
+
+# The admin API on the first node that answers, with the admin credentials (KINGBUS_ADMIN_USER, default admin, and
+# KINGBUS_ADMIN_PASSWORD) given to curl on its standard input, not its command line, so that ps does not show them.
+admin() {
+  local method=$1 path=$2 body=${3:-} dir i
+  local args=(-sS --fail-with-body -K - -X "$method")
+  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' -d "$body")
+  : "${KINGBUS_ADMIN_PASSWORD:?set KINGBUS_ADMIN_PASSWORD (kingbus.admin.password of the nodes)}"
+  for dir in "$root"/n*; do
+    i=${dir##*/n}
+    curl -sf -o /dev/null "http://127.0.0.1:$((http_base + i))/health/live" 2>/dev/null || continue
+    printf 'user = "%s:%s"\n' "${KINGBUS_ADMIN_USER:-admin}" "$KINGBUS_ADMIN_PASSWORD" |
+      curl "${args[@]}" -w "\n(HTTP %{http_code} from n$i)\n" "http://127.0.0.1:$((http_base + i))/api/v1/$path"
+    return
+  done
+  echo "no node answers under $root" >&2; return 1
+}
 
 members() {
   local n=$1 list=""
@@ -79,7 +99,20 @@ case "${1:-}" in
       while [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; do sleep 0.5; done
     done
     ;;
+  repoint)
+    if [ "${2:-}" = --clear ]; then
+      admin DELETE master
+    else
+      host=${2:?usage: bin/cluster.sh repoint HOST PORT, or --clear}
+      port=${3:?usage: bin/cluster.sh repoint HOST PORT}
+      case $host$port in *[\"\\]*) echo "no quotes or backslashes in HOST or PORT" >&2; exit 2 ;; esac
+      admin PUT master "{\"host\": \"$host\", \"port\": $port}"
+    fi
+    ;;
+  master)
+    admin GET master
+    ;;
   *)
-    sed -n '2,12p' "$0"; exit 2
+    sed -n '2,15p' "$0"; exit 2
     ;;
 esac

@@ -217,6 +217,14 @@ class ClusterFailoverIT {
         assertThat(survivor.binlogEnd()).isEqualTo(heldBefore);
         assertThat(replica.gtidSlavePos()).isEqualTo(end);
         assertThat(survivor.get("/health/ready").body()).contains("no Raft leader");
+
+        // Nor can it choose another master without a majority: 503, and the choice in force stays.
+        var refused = survivor.adminSend("PUT", "/api/v1/master", "{\"host\": \"127.0.0.1\", \"port\": 1}");
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.body()).contains("could not be committed");
+        assertThat(survivor.adminGet("/api/v1/master").body()).contains("\"source\":\"configuration\"")
+                .contains("\"port\":" + master.port());
+        assertThat(survivor.get("/health/live").statusCode()).isEqualTo(200);
     }
 
 

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * running JVM with {@code jcmd VM.flags}. One JVM matters: with a Liberty {@code jvm.options} file in the server
  * directory the runnable jar starts the server in a second JVM through Liberty's shell script, so settings given as
  * environment variables with dots in their names are lost and {@code cluster.sh kill} (kill -9 of the pid it
- * recorded) leaves the server running.
+ * recorded) leaves the server running. Its {@code master} and {@code repoint} commands go through the admin API with
+ * the admin credentials.
  */
 class ClusterScriptIT {
 
@@ -31,10 +32,11 @@ class ClusterScriptIT {
                 "KINGBUS_MYSQL_BASE", String.valueOf(Ports.free() - 1),
                 "KINGBUS_HTTP_BASE", String.valueOf(Ports.free() - 1),
                 "KINGBUS_RAFT_BASE", String.valueOf(Ports.free() - 1),
-                "KINGBUS_REPLICA_PASSWORD", KingbusProcess.REPLICA_PASSWORD);
+                "KINGBUS_REPLICA_PASSWORD", KingbusProcess.REPLICA_PASSWORD,
+                "KINGBUS_ADMIN_PASSWORD", "cluster-sh-admin");
         ProcessHandle node = null;
         try {
-            assertThat(clusterSh(env, "start", "1")).as("cluster.sh start 1").isZero();
+            assertThat(clusterSh(env, "start", "1").exitCode()).as("cluster.sh start 1").isZero();
             node = ProcessHandle.of(Long.parseLong(Files.readString(root.resolve("n1").resolve("pid")).strip()))
                     .orElseThrow();
             Processes.track(node);
@@ -44,7 +46,8 @@ class ClusterScriptIT {
             assertThat(flags).as("the node JVM's flags").contains(shipped);
             assertThat(node.descendants().filter(p -> p.info().command().orElse("").endsWith("java")).toList())
                     .as("JVMs started by the node's JVM").isEmpty();
-            assertThat(clusterSh(env, "stop")).as("cluster.sh stop").isZero();
+            repointsThroughTheAdminApi(env);
+            assertThat(clusterSh(env, "stop").exitCode()).as("cluster.sh stop").isZero();
             assertThat(node.isAlive()).as("the node after cluster.sh stop").isFalse();
         } finally {
             if (node != null) {
@@ -54,17 +57,45 @@ class ClusterScriptIT {
         }
     }
 
-    private static int clusterSh(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    /** {@code master}, {@code repoint HOST PORT} and {@code repoint --clear} on a node started without a master. */
+    private static void repointsThroughTheAdminApi(Map<String, String> env) throws Exception {
+        Processes.Outcome none = clusterSh(env, "master");
+        assertThat(none.exitCode()).as(none.output()).isZero();
+        assertThat(none.output()).contains("\"source\":\"none\"").contains("HTTP 200 from n1");
+        int port = Ports.free();
+        Processes.Outcome chosen = clusterSh(env, "repoint", "127.0.0.1", String.valueOf(port));
+        assertThat(chosen.exitCode()).as(chosen.output()).isZero();
+        assertThat(chosen.output()).contains("\"source\":\"api\"").contains("\"port\":" + port);
+        Processes.Outcome refused = clusterSh(env, "repoint", "127.0.0.1", "70000");
+        assertThat(refused.exitCode()).as("a bad port fails the command: " + refused.output()).isNotZero();
+        assertThat(refused.output()).contains("HTTP 400");
+        assertThat(clusterSh(env, "master").output()).contains("\"port\":" + port);
+        Processes.Outcome wrongPassword = clusterSh(Map.of("KINGBUS_CLUSTER_DIR", env.get("KINGBUS_CLUSTER_DIR"),
+                "KINGBUS_HTTP_BASE", env.get("KINGBUS_HTTP_BASE"), "KINGBUS_ADMIN_PASSWORD", "not-it"), "master");
+        assertThat(wrongPassword.exitCode()).isNotZero();
+        assertThat(wrongPassword.output()).contains("HTTP 401").doesNotContain("not-it");
+        Processes.Outcome cleared = clusterSh(env, "repoint", "--clear");
+        assertThat(cleared.exitCode()).as(cleared.output()).isZero();
+        assertThat(cleared.output()).contains("\"source\":\"none\"");
+    }
+
+    private static Processes.Outcome clusterSh(Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>(List.of("bash", "bin/cluster.sh"));
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        if (!process.waitFor(180, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new IllegalStateException("bin/cluster.sh " + String.join(" ", args) + " did not end in 180 s");
+        Path output = Files.createTempFile("kingbus-cluster-sh", ".log");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(output.toFile());
+            builder.environment().putAll(env);
+            Process process = builder.start();
+            if (!process.waitFor(180, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("bin/cluster.sh " + String.join(" ", args) + " did not end in 180 s");
+            }
+            return new Processes.Outcome(process.exitValue(), Files.readString(output));
+        } finally {
+            Files.deleteIfExists(output);
         }
-        return process.exitValue();
     }
 }
