@@ -6,7 +6,8 @@
 #   bin/cluster.sh kill n2     kill -9 one node
 #   bin/cluster.sh restart n2  start one node again on its data
 #   bin/cluster.sh stop        stop every node (SIGTERM)
-#   bin/cluster.sh repoint HOST PORT   the whole cluster pulls from another master (PUT /api/v1/master)
+#   bin/cluster.sh repoint HOST PORT [--force]   the whole cluster pulls from another master (PUT /api/v1/master;
+#                              refused when Kingbus could not pull from it, unless --force)
 #   bin/cluster.sh repoint --clear     back to each node's configured master (DELETE /api/v1/master)
 #   bin/cluster.sh master      the master in force and why (GET /api/v1/master)
 #
@@ -31,6 +32,7 @@ admin() {
   [ -n "$body" ] && args+=(-H 'Content-Type: application/json' -d "$body")
   : "${KINGBUS_ADMIN_PASSWORD:?set KINGBUS_ADMIN_PASSWORD (kingbus.admin.password of the nodes)}"
   for dir in "$root"/n*; do
+    [ -d "$dir" ] || continue
     i=${dir##*/n}
     curl -sf -o /dev/null "http://127.0.0.1:$((http_base + i))/health/live" 2>/dev/null || continue
     printf 'user = "%s:%s"\n' "${KINGBUS_ADMIN_USER:-admin}" "$KINGBUS_ADMIN_PASSWORD" |
@@ -106,13 +108,15 @@ case "${1:-}" in
       host=${2:?usage: bin/cluster.sh repoint HOST PORT, or --clear}
       port=${3:?usage: bin/cluster.sh repoint HOST PORT}
       case $host$port in *[\"\\]*) echo "no quotes or backslashes in HOST or PORT" >&2; exit 2 ;; esac
-      admin PUT master "{\"host\": \"$host\", \"port\": $port}"
+      force=false
+      case ${4:-} in --force) force=true ;; '') ;; *) echo "unknown option ${4}" >&2; exit 2 ;; esac
+      admin PUT master "{\"host\": \"$host\", \"port\": $port, \"force\": $force}"
     fi
     ;;
   master)
     admin GET master
     ;;
   *)
-    sed -n '2,15p' "$0"; exit 2
+    sed -n '2,17p' "$0"; exit 2
     ;;
 esac

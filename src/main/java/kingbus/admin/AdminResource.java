@@ -20,7 +20,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Optional;
+import java.util.logging.Logger;
 import kingbus.app.KingbusNode;
+import kingbus.app.MasterRefusedException;
 import kingbus.protocol.binlog.LogEvent;
 import kingbus.raft.MasterChoice;
 import kingbus.raft.PurgeCoordinator;
@@ -41,6 +43,8 @@ import kingbus.syncer.BinlogSyncer;
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 public class AdminResource {
+
+    private static final Logger LOG = Logger.getLogger(AdminResource.class.getName());
 
     @Inject
     KingbusNode node;
@@ -145,7 +149,9 @@ public class AdminResource {
      * every node's {@code kingbus.master.host} and {@code port} until {@code DELETE}; the leader's syncer closes its
      * connection and goes on from the committed end with the new master (a replica promoted in the old master's
      * place: files of Kingbus's own, see README). The account stays each node's configuration. Any node; answers
-     * once the choice is applied here.
+     * once the choice is applied here. The master is first queried with the syncer's account, and refused with 409
+     * when the syncer could not pull from it (unreachable, the account refused, no binary log, transactions the
+     * cluster holds missing); {@code "force": true} skips that check.
      */
     @PUT
     @Path("/master")
@@ -154,10 +160,16 @@ public class AdminResource {
         if (body == null || !body.containsKey("host") || !body.containsKey("port")) {
             throw error(Response.Status.BAD_REQUEST, "Give the new master as {\"host\": \"...\", \"port\": 3306}");
         }
-        List<String> unknown = body.keySet().stream().filter(k -> !k.equals("host") && !k.equals("port")).toList();
+        List<String> unknown = body.keySet().stream().filter(k -> !List.of("host", "port", "force").contains(k))
+                .toList();
         if (!unknown.isEmpty()) {
             throw error(Response.Status.BAD_REQUEST, "Unknown field(s) " + unknown + ": only \"host\" and \"port\""
-                    + " are chosen here; the account and TLS are each node's configuration (kingbus.master.*)");
+                    + " are chosen here (and \"force\" skips the check of the master); the account and TLS are each"
+                    + " node's configuration (kingbus.master.*)");
+        }
+        JsonValue force = body.getOrDefault("force", JsonValue.FALSE);
+        if (force != JsonValue.TRUE && force != JsonValue.FALSE) {
+            throw error(Response.Status.BAD_REQUEST, "\"force\" must be true or false, not " + force);
         }
         MasterChoice choice;
         try {
@@ -172,19 +184,22 @@ public class AdminResource {
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw error(Response.Status.BAD_REQUEST, "Bad master " + body + ": " + e.getMessage());
         }
-        return commitMasterChoice(choice);
+        return commitMasterChoice(choice, force == JsonValue.FALSE);
     }
 
     /** Clears the choice made through this API: each node pulls from its configured master again. */
     @DELETE
     @Path("/master")
     public JsonObject clearMaster() {
-        return commitMasterChoice(null);
+        return commitMasterChoice(null, false);
     }
 
-    private JsonObject commitMasterChoice(MasterChoice choice) {
+    private JsonObject commitMasterChoice(MasterChoice choice, boolean check) {
         try {
-            node.chooseMaster(choice);
+            node.chooseMaster(choice, check);
+        } catch (MasterRefusedException e) {
+            LOG.warning("Refused PUT /api/v1/master: " + e.getMessage());
+            throw error(Response.Status.CONFLICT, e.getMessage());
         } catch (IllegalStateException e) {
             throw unavailable(e.getMessage());
         }

@@ -19,6 +19,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
 import kingbus.config.KingbusConfig;
+import kingbus.gtid.GtidList;
 import kingbus.raft.EntryCodec;
 import kingbus.raft.MasterChoice;
 import kingbus.raft.PurgeCoordinator;
@@ -30,6 +31,7 @@ import kingbus.store.BinlogStore;
 import kingbus.store.StoreCorruptException;
 import kingbus.store.StoreFormatException;
 import kingbus.syncer.BinlogSyncer;
+import kingbus.syncer.MasterProbe;
 
 /**
  * Starts and stops one Kingbus node in order: store, Raft, MySQL listener, and (on the leader
@@ -142,7 +144,7 @@ public class KingbusNode {
                 config.replicaUser(), config.replicaPassword(), config.adminUser(), config.adminPassword(),
                 config.maxConnections(), config.idleTimeout(), listenerTls, config.mysqlRequireTls(),
                 config.mysqlAuthPlugin(), config.netWriteTimeout()), store, purger, threads)
-                .masterSwitch((host, port) -> chooseMaster(new MasterChoice(host, port)));
+                .masterSwitch((host, port) -> chooseMaster(new MasterChoice(host, port), true));
         server.start();
         boolean tlsOffered = listenerTls != null;
         LOG.info(() -> "MySQL protocol listener on " + config.mysqlHost() + ":" + server.boundPort()
@@ -175,6 +177,21 @@ public class KingbusNode {
         if (syncer != null || stopping || master.isEmpty()) {
             return;
         }
+        syncer = new BinlogSyncer(syncerSettings(master.get()),
+                this::committedEnd,
+                entry -> raft.propose(entry).thenApply(result -> result != AppendResult.REJECTED),
+                threadFactory);
+        masterHandover = new MasterHandover(raft, syncer, config.masterHandover(), threadFactory);
+        masterHandover.start();
+        executor.submit(this::onLeadershipChange);
+        Thread watch = threadFactory.newThread(this::watchLeadership);
+        watch.setName("kingbus-leadership-watch");
+        watch.setDaemon(true);
+        watch.start();
+    }
+
+    /** The syncer's settings toward {@code master}: the account, TLS and timing of {@code kingbus.master.*}. */
+    private BinlogSyncer.Settings syncerSettings(MasterChoice master) {
         BinlogSyncer.MasterTls masterTls = BinlogSyncer.MasterTls.DISABLED;
         if (!config.masterSslMode().equals("DISABLED")) {
             SSLContext trusting = null;
@@ -189,20 +206,10 @@ public class KingbusNode {
             masterTls = new BinlogSyncer.MasterTls(config.masterSslMode(), config.masterSslCa().orElse(null),
                     trusting);
         }
-        syncer = new BinlogSyncer(new BinlogSyncer.Settings(master.get().host(), master.get().port(),
+        return new BinlogSyncer.Settings(master.host(), master.port(),
                 config.masterUser(), config.masterPassword(), config.upstreamServerId(), config.masterHeartbeat(),
                 config.raftMaxEntryBytes(), 4, Duration.ofMillis(200), Duration.ofSeconds(10), masterTls,
-                config.masterSemiSync(), config.masterNetTimeout(), config.serverId()),
-                this::committedEnd,
-                entry -> raft.propose(entry).thenApply(result -> result != AppendResult.REJECTED),
-                threadFactory);
-        masterHandover = new MasterHandover(raft, syncer, config.masterHandover(), threadFactory);
-        masterHandover.start();
-        executor.submit(this::onLeadershipChange);
-        Thread watch = threadFactory.newThread(this::watchLeadership);
-        watch.setName("kingbus-leadership-watch");
-        watch.setDaemon(true);
-        watch.start();
+                config.masterSemiSync(), config.masterNetTimeout(), config.serverId());
     }
 
     /**
@@ -242,14 +249,29 @@ public class KingbusNode {
 
     /**
      * Commits the operators' master choice through Raft, for every node (null: back to each node's configured
-     * master), and returns once it is applied here.
+     * master), and returns once it is applied here. With {@code check}, a new master is first queried with the
+     * syncer's account ({@link MasterProbe}) and refused when the syncer could not pull from it.
      *
+     * @throws MasterRefusedException when the check finds the master unfit; nothing is committed
      * @throws IllegalStateException when it cannot be committed (no leader, a timeout)
      */
-    public void chooseMaster(MasterChoice choice) {
+    public void chooseMaster(MasterChoice choice, boolean check) {
         RaftNode r = raft;
         if (r == null) {
             throw new IllegalStateException("Raft is not running on this node");
+        }
+        if (r.leaderId() == null) {
+            throw new IllegalStateException("No Raft leader (no majority of the members reachable): the master"
+                    + " choice cannot be committed now");
+        }
+        if (check && choice != null) {
+            BinlogStore s = store;
+            Optional<String> problem = MasterProbe.problemWith(choice, syncerSettings(choice),
+                    s == null ? GtidList.EMPTY : s.gtidState());
+            if (problem.isPresent()) {
+                throw new MasterRefusedException("Kingbus will not pull from " + choice + ": " + problem.get()
+                        + ". Nothing was changed");
+            }
         }
         try {
             r.propose(EntryCodec.master(choice)).get(10, TimeUnit.SECONDS);

@@ -564,6 +564,12 @@ public final class BinlogSyncer implements AutoCloseable {
     }
 
     private Connection connectJdbc(Duration connectTimeout, Duration socketTimeout) throws SQLException {
+        return connectJdbc(settings, target, connectTimeout, socketTimeout);
+    }
+
+    /** A JDBC connection to {@code master} with the account and TLS of {@code settings}. */
+    static Connection connectJdbc(Settings settings, MasterChoice master, Duration connectTimeout,
+            Duration socketTimeout) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", settings.user());
         props.setProperty("password", settings.password());
@@ -576,7 +582,7 @@ public final class BinlogSyncer implements AutoCloseable {
                 props.setProperty("serverSslCert", tls.caFile().toString());
             }
         }
-        return new org.mariadb.jdbc.Driver().connect("jdbc:mariadb://" + target + "/", props);
+        return new org.mariadb.jdbc.Driver().connect("jdbc:mariadb://" + master + "/", props);
     }
 
     /** The oldest binlog file the master still has, from SHOW BINARY LOGS. */

@@ -57,13 +57,19 @@ class ClusterScriptIT {
         }
     }
 
-    /** {@code master}, {@code repoint HOST PORT} and {@code repoint --clear} on a node started without a master. */
+    /**
+     * {@code master}, {@code repoint HOST PORT [--force]} and {@code repoint --clear} on a node started without a
+     * master: a port where nothing listens is refused unless forced.
+     */
     private static void repointsThroughTheAdminApi(Map<String, String> env) throws Exception {
         Processes.Outcome none = clusterSh(env, "master");
         assertThat(none.exitCode()).as(none.output()).isZero();
         assertThat(none.output()).contains("\"source\":\"none\"").contains("HTTP 200 from n1");
         int port = Ports.free();
-        Processes.Outcome chosen = clusterSh(env, "repoint", "127.0.0.1", String.valueOf(port));
+        Processes.Outcome checked = clusterSh(env, "repoint", "127.0.0.1", String.valueOf(port));
+        assertThat(checked.exitCode()).as("nothing listens there: " + checked.output()).isNotZero();
+        assertThat(checked.output()).contains("HTTP 409").contains("cannot be queried");
+        Processes.Outcome chosen = clusterSh(env, "repoint", "127.0.0.1", String.valueOf(port), "--force");
         assertThat(chosen.exitCode()).as(chosen.output()).isZero();
         assertThat(chosen.output()).contains("\"source\":\"api\"").contains("\"port\":" + port);
         Processes.Outcome refused = clusterSh(env, "repoint", "127.0.0.1", "70000");

@@ -1,8 +1,10 @@
 package kingbus.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,6 +66,14 @@ class PromotedMasterClusterIT {
         assertRefused(asked, "{\"host\": \"127.0.0.1\", \"port\": " + promoted.port() + ", \"password\": \"x\"}",
                 400, "Unknown field");
         assertRefused(asked, "{\"host\": \"\", \"port\": 3306}", 400, "Not a host name");
+        assertRefused(asked, "{\"host\": \"127.0.0.1\", \"port\": 3306, \"force\": \"yes\"}", 400,
+                "must be true or false");
+        // Masters the syncer could not pull from: the dead one, and a server without the cluster's transactions.
+        assertRefused(asked, "{\"host\": \"127.0.0.1\", \"port\": " + master.port() + "}", 409, "cannot be queried");
+        try (MariaDb empty = MariaDb.start(4)) {
+            assertRefused(asked, "{\"host\": \"127.0.0.1\", \"port\": " + empty.port() + "}", 409,
+                    "lacks transactions the cluster holds");
+        }
         assertThat(asked.request(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + asked.host()
                 + ":" + asked.httpPort() + "/api/v1/master")).PUT(java.net.http.HttpRequest.BodyPublishers
                 .ofString(chosen)).header("Content-Type", "application/json")).statusCode())
@@ -119,6 +129,11 @@ class PromotedMasterClusterIT {
         // Chosen again as a DBA would, on the MySQL port as the admin user; the replica gets what follows.
         try (Connection admin = MariaDb.connect(asked.host(), asked.mysqlPort(), KingbusProcess.ADMIN_USER,
                 KingbusProcess.ADMIN_PASSWORD, new Properties()); Statement statement = admin.createStatement()) {
+            assertThatThrownBy(() -> statement.execute("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT="
+                    + master.port())).as("the dead master").isInstanceOfSatisfying(SQLException.class, e -> {
+                        assertThat(e.getErrorCode()).isEqualTo(1210);
+                        assertThat(e.getMessage()).contains("will not pull from 127.0.0.1:" + master.port());
+                    });
             statement.execute("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + promoted.port());
         }
         assertThat(asked.adminGet("/api/v1/master").body()).contains("\"source\":\"api\"")
