@@ -144,6 +144,11 @@ class ChaosIT {
                 assertThat(sysbench.isAlive()).as("sysbench ran until the last kill: %s",
                         Files.readString(sysbenchLog)).isTrue();
                 Processes.stop(sysbench.toHandle(), 5);
+                // A COMMIT the master had read before sysbench's exit still commits: the end is known only once
+                // the master has ended those sessions (seen: three transactions after the position first read).
+                Awaitility.await("sysbench's sessions ended on the master").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(100)).until(() -> "0".equals(master.queryString(
+                                "SELECT COUNT(*) FROM information_schema.processlist WHERE db = 'sbtest'")));
             }
             String end = master.gtidBinlogPos();
             replica.awaitSlavePos(end, Duration.ofSeconds(120));
