@@ -38,8 +38,9 @@ import org.jgroups.util.ByteArrayDataInputStream;
  * speed it can write, with one bounded batch in flight, also while the leader is busy with new
  * proposals (in 1.1.4 resends otherwise wait for an idle {@code resend_interval}). While a batch
  * is in flight no other resend goes to that follower; one not acknowledged within
- * {@link #CATCH_UP_TIMEOUT_MILLIS} (the follower applies what it appends before answering, so a
- * batch can take seconds) is sent again on the next resend or answer.
+ * {@link #CATCH_UP_TIMEOUT_MILLIS} (a follower answers after appending the batch and one slice of
+ * applying, below; a batch can still take a while on a slow disk) is sent again on the next resend or
+ * answer.
  *
  * <p>Followers also learn of a commit at once. {@code RAFT} tells them the commit index only in the
  * next {@code AppendEntries} (or after an idle {@code resend_interval}), so a follower served a
@@ -54,6 +55,14 @@ import org.jgroups.util.ByteArrayDataInputStream;
  * that sync recorded ({@link AppliedIndex}). A start replays from the entry after the recorded one when the store
  * still holds what it held then; entries the store kept past its last sync are found held and skipped, those it
  * lost are applied again. {@code RAFT} alone replays its whole log at every start.
+ *
+ * <p>A follower applies what it knows committed in slices of {@link #APPLY_SLICE_MILLIS} between requests, not all
+ * before it answers. {@code RAFT}'s follower applies every entry the leader says is committed before answering the
+ * AppendEntries that said so; a member still applying a backlog (restarted moments before) then held back any
+ * majority it was part of for as long as that took: a new leader's barrier waited 7 s for it under load
+ * (docs/BENCHMARKS.md, "P5 under sysbench"). Raft commits on what a majority's logs hold, not on what they applied,
+ * so answering once the entries are appended is enough; the rest is applied when no request waits. The commit index
+ * a follower reports (and {@link RaftNode#lastApplied()}) stays what it applied.
  *
  * <p>It keeps {@code RAFT}'s protocol id, so headers and the other Raft protocols
  * ({@code ELECTION}, {@code REDIRECT}, {@link LeaderCommitTracker}) see no difference; every
@@ -71,7 +80,16 @@ public class BoundedResendRaft extends RAFT {
     /** How long a catch-up batch may stay unacknowledged before it is sent again. */
     public static final long CATCH_UP_TIMEOUT_MILLIS = 5_000;
 
+    /** How long a follower applies committed entries at a time before it looks at its requests again. */
+    static final long APPLY_SLICE_MILLIS = 20;
+    /** Entries applied between two looks at the clock within a slice. */
+    private static final int APPLY_STEP = 16;
+
     private int maxResendBytes = DEFAULT_MAX_RESEND_BYTES;
+    /** RAFT's thread only, on a follower: the highest commit index the leader announced (maybe not applied yet). */
+    private long commitTarget;
+    /** RAFT's thread only: false once a slice applied nothing (an apply failed); the rest then waits for a request. */
+    private boolean sliceApplied = true;
     private volatile long largestResendBytes;
     private volatile LeaderCommitTracker commitGuard;
     private volatile FollowerSendQueues sendQueues;
@@ -176,6 +194,43 @@ public class BoundedResendRaft extends RAFT {
         }
         this.maxResendBytes = bytes;
         return this;
+    }
+
+    /** On the leader as {@code RAFT} does; on a follower, notes the target and applies one slice towards it. */
+    @Override
+    protected RAFT commitLogTo(long indexInclusive, boolean serializeResponse) {
+        if (isLeader()) {
+            return super.commitLogTo(indexInclusive, serializeResponse);
+        }
+        commitTarget = Math.max(commitTarget, indexInclusive);
+        applySlice(serializeResponse);
+        return this;
+    }
+
+    /** Applies committed entries for up to {@link #APPLY_SLICE_MILLIS} (at least one step). */
+    private void applySlice(boolean serializeResponse) {
+        long target = Math.min(commitTarget, last_appended);
+        long before = commit_index;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(APPLY_SLICE_MILLIS);
+        while (commit_index < target) {
+            long from = commit_index;
+            super.commitLogTo(Math.min(target, from + APPLY_STEP), serializeResponse);
+            if (commit_index == from || System.nanoTime() >= deadline) {
+                break;
+            }
+        }
+        sliceApplied = commit_index > before || commit_index >= target;
+    }
+
+    /** A follower with committed entries left to apply applies a slice when no request waits; else as RAFT. */
+    @Override
+    protected void processQueue() {
+        if (!isLeader() && sliceApplied && commit_index < Math.min(commitTarget, last_appended)
+                && processing_queue.isEmpty()) {
+            applySlice(false);
+            return;
+        }
+        super.processQueue();
     }
 
     /**
