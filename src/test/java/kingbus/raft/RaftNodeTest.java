@@ -3,7 +3,6 @@ package kingbus.raft;
 import kingbus.testing.FixtureEvents;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -25,12 +24,13 @@ class RaftNodeTest {
     @TempDir
     Path dir;
 
-    /** A one-member group n1 on a free port, its log under {@code dir/raft}. */
+    /**
+     * A one-member group n1 on a free port, its log under {@code dir/raft}. The port and the one JGroups' FD_SOCK2
+     * takes 100 above it come from {@link kingbus.testing.Ports} (below the ephemeral range): an ephemeral port from
+     * the kernel once left port + 100 taken by another test's connection ("failed to find an available port").
+     */
     private RaftNode.Settings singleNode() throws java.io.IOException {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = kingbus.testing.Ports.free();
         return new RaftNode.Settings("n1", List.of(RaftNode.Member.parse("n1@127.0.0.1:" + port)), dir.resolve("raft"),
                 1 << 20);
     }
