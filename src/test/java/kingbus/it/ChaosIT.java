@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import kingbus.gtid.GtidList;
+import kingbus.gtid.MariadbGtid;
 import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
@@ -265,11 +267,9 @@ class ChaosIT {
 
     /** The sequence number of a single-domain GTID position ({@code 0-1-42} gives 42; empty gives 0). */
     private static long sequenceOf(String gtidPos) {
-        if (gtidPos.isBlank()) {
-            return 0;
-        }
-        assertThat(gtidPos).as("one replication domain").doesNotContain(",");
-        return Long.parseLong(gtidPos.substring(gtidPos.lastIndexOf('-') + 1).trim());
+        GtidList position = GtidList.parse(gtidPos);
+        assertThat(position.gtids()).as("one replication domain: " + gtidPos).hasSizeLessThanOrEqualTo(1);
+        return position.gtids().stream().mapToLong(MariadbGtid::sequence).max().orElse(0);
     }
 
     private static void write(MariaDb master, AtomicBoolean writing, AtomicInteger written) {
