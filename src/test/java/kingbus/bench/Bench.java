@@ -35,6 +35,7 @@ import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.Processes;
+import kingbus.testing.Sysbench;
 
 /**
  * The benchmark suite of issue 7: Kingbus against MariaDB itself, every figure a ratio to a baseline
@@ -535,12 +536,9 @@ final class Bench implements AutoCloseable {
     // ---------------------------------------------------------------- P4
 
     private void latency() throws Exception {
-        String sysbench = "--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=" + master.port() + " --mysql-user="
-                + MariaDb.ADMIN_USER + " --mysql-password=" + MariaDb.ADMIN_PASSWORD
-                + " --mysql-db=sbtest --tables=4 --table-size=10000";
         master.execute("CREATE DATABASE sbtest",
                 "CREATE TABLE sbtest.probe (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT) ENGINE=InnoDB");
-        Processes.run(null, sysbenchCommand("oltp_write_only", sysbench, "prepare"), 300);
+        Sysbench.prepare(master);
         String masterEnd = settledMasterEnd();
         waitFor("every node holds the sysbench tables", Duration.ofMinutes(5),
                 () -> nodes.stream().allMatch(n -> masterEnd.equals(endOrEmpty(n))));
@@ -560,9 +558,7 @@ final class Bench implements AutoCloseable {
         long leaderPid = BenchEnv.pid(leader);
         Path jfr = startJfr(leaderPid, "p4-leader");
         try {
-            List<String> run = new ArrayList<>(sysbenchCommand("oltp_write_only", sysbench, "run"));
-            run.addAll(List.of("--threads=4", "--rate=" + settings.p4Rate(), "--time=" + settings.p4Seconds(),
-                    "--report-interval=0"));
+            List<String> run = Sysbench.run(master, P4_THREADS, settings.p4Rate(), settings.p4Seconds());
             runStart = System.nanoTime();
             CompletableFuture<String> load = CompletableFuture.supplyAsync(
                     () -> Processes.run(null, run, settings.p4Seconds() + 120));
@@ -596,7 +592,7 @@ final class Bench implements AutoCloseable {
         steadyCommits.values().removeIf(committed -> committed < steadyFrom);
         Map<Long, Long> steadyDirect = new HashMap<>(direct.gtidArrivals());
         steadyDirect.values().removeIf(arrived -> arrived < steadyFrom);
-        String tps = sysbenchOutput.lines().filter(l -> l.contains("transactions:")).findFirst().orElse("?").trim();
+        String tps = Sysbench.transactionsLine(sysbenchOutput);
         P4Figures steady = p4Figures(steadyCommits, steadyDirect, viaLeader, viaFollower);
         P4Figures whole = p4Figures(commits, direct.gtidArrivals(), viaLeader, viaFollower);
         String text = String.format("after the first %d s of the load: %s. Whole run, first seconds included: %s",
@@ -604,11 +600,14 @@ final class Bench implements AutoCloseable {
         log("P4 " + text + "; sysbench " + tps);
         put(new Result("P4 latency", text, "the same reader connected to the master", Double.NaN,
                 "added p99 < 5 ms", Math.max(steady.addedP99Leader(), steady.addedP99Follower()) < 5,
-                "sysbench oltp_write_only --rate=" + settings.p4Rate() + " --threads=4 for " + settings.p4Seconds()
-                        + " s (" + tps + ") plus a probe insert every 20 ms; readers are blocking GTID-mode dump"
-                        + " sessions (real protocol) timing each GTID event's arrival; the target is checked on the"
+                "sysbench oltp_write_only --rate=" + settings.p4Rate() + " --threads=" + P4_THREADS + " for "
+                        + settings.p4Seconds() + " s (" + tps + ") plus a probe insert every 20 ms; readers are blocking"
+                        + " GTID-mode dump sessions (real protocol) timing each GTID event's arrival; the target is checked on the"
                         + " figures after the first " + P4_WARMUP_SECONDS + " s"));
     }
+
+    /** sysbench's client threads in P4. */
+    private static final int P4_THREADS = 4;
 
     /** Seconds at the start of P4's load whose transactions are reported apart from the steady state. */
     static final int P4_WARMUP_SECONDS = 5;
@@ -636,12 +635,6 @@ final class Bench implements AutoCloseable {
         return new P4Figures(addedP99Leader, addedP99Follower, text);
     }
 
-    private static List<String> sysbenchCommand(String test, String options, String action) {
-        List<String> command = new ArrayList<>(List.of("sysbench", test));
-        command.addAll(List.of(options.split(" ")));
-        command.add(action);
-        return command;
-    }
 
     private static List<Double> latencies(Map<Long, Long> commits, Map<Long, Long> arrivals) {
         List<Double> result = new ArrayList<>();

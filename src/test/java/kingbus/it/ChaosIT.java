@@ -25,6 +25,7 @@ import kingbus.testing.Cleanup;
 import kingbus.testing.KingbusProcess;
 import kingbus.testing.MariaDb;
 import kingbus.testing.Processes;
+import kingbus.testing.Sysbench;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -65,8 +66,7 @@ class ChaosIT {
         MariaDb replica = cleanup.add(MariaDb.start(2));
         master.execute("CREATE DATABASE chaos", "CREATE TABLE chaos.t (id BIGINT PRIMARY KEY, v VARCHAR(64))");
         if (SYSBENCH) {
-            master.execute("CREATE DATABASE sbtest");
-            Processes.run(null, sysbench(master, "prepare"), 300);
+            Sysbench.prepare(master);
         }
         List<KingbusProcess> nodes = KingbusProcess.cluster(master, 3);
         nodes.forEach(cleanup::add);
@@ -83,10 +83,8 @@ class ChaosIT {
         Path sysbenchLog = Files.createTempFile("kingbus-chaos-sysbench", ".log");
         cleanup.add(() -> Files.deleteIfExists(sysbenchLog));
         if (SYSBENCH) {
-            List<String> run = new ArrayList<>(sysbench(master, "run"));
             // --time=0: no limit; the test stops it after the last kill
-            run.addAll(2, List.of("--threads=" + SYSBENCH_THREADS, "--rate=" + SYSBENCH_RATE, "--time=0",
-                    "--report-interval=0"));
+            List<String> run = Sysbench.run(master, SYSBENCH_THREADS, SYSBENCH_RATE, 0);
             sysbench = new ProcessBuilder(run).redirectErrorStream(true).redirectOutput(sysbenchLog.toFile()).start();
             Processes.track(sysbench.toHandle());
             ProcessHandle load = sysbench.toHandle();
@@ -176,7 +174,8 @@ class ChaosIT {
         }
 
         String load = SYSBENCH ? "of sysbench oltp_write_only --rate=" + SYSBENCH_RATE + " --threads="
-                + SYSBENCH_THREADS + " (4 tables of 10000 rows)" : "of single-row inserts";
+                + SYSBENCH_THREADS + " (" + Sysbench.TABLES + " tables of " + Sysbench.TABLE_ROWS + " rows)"
+                : "of single-row inserts";
         String checks = SYSBENCH ? "checksums and GTID position equal" : "checksums, GTID position and row count equal";
         String result = String.format("%s | %d kills (%d of the leader), interval %d-%d s, seed %d | %d transactions %s"
                 + " | failover kill->new leader streaming: %s | longest replica stall %.1f s while its node stayed up"
@@ -255,14 +254,6 @@ class ChaosIT {
                 // the replica may be briefly unreachable; keep sampling
             }
         }
-    }
-
-    /** sysbench's {@code oltp_write_only} against {@code master}'s {@code sbtest} schema, then {@code action}. */
-    private static List<String> sysbench(MariaDb master, String action) {
-        return List.of("sysbench", "oltp_write_only", "--db-driver=mysql", "--mysql-host=127.0.0.1",
-                "--mysql-port=" + master.port(), "--mysql-user=" + MariaDb.ADMIN_USER,
-                "--mysql-password=" + MariaDb.ADMIN_PASSWORD, "--mysql-db=sbtest", "--tables=4", "--table-size=10000",
-                action);
     }
 
     /** The sequence number of a single-domain GTID position ({@code 0-1-42} gives 42; empty gives 0). */
