@@ -601,9 +601,9 @@ final class Bench implements AutoCloseable {
         put(new Result("P4 latency", text, "the same reader connected to the master", Double.NaN,
                 "added p99 < 5 ms", Math.max(steady.addedP99Leader(), steady.addedP99Follower()) < 5,
                 "sysbench oltp_write_only --rate=" + settings.p4Rate() + " --threads=" + P4_THREADS + " for "
-                        + settings.p4Seconds() + " s (" + tps + ") plus a probe insert every 20 ms; readers are blocking"
-                        + " GTID-mode dump sessions (real protocol) timing each GTID event's arrival; the target is checked on the"
-                        + " figures after the first " + P4_WARMUP_SECONDS + " s"));
+                        + settings.p4Seconds() + " s (" + tps + ") plus a probe insert every 20 ms; readers are"
+                        + " blocking GTID-mode dump sessions (real protocol) timing each GTID event's arrival; the"
+                        + " target is checked on the figures after the first " + P4_WARMUP_SECONDS + " s"));
     }
 
     /** sysbench's client threads in P4. */
@@ -634,7 +634,6 @@ final class Bench implements AutoCloseable {
                 pct(addedFollower, 50), pct(addedFollower, 99));
         return new P4Figures(addedP99Leader, addedP99Follower, text);
     }
-
 
     private static List<Double> latencies(Map<Long, Long> commits, Map<Long, Long> arrivals) {
         List<Double> result = new ArrayList<>();
