@@ -288,7 +288,12 @@ final class Bench implements AutoCloseable {
         Map<String, String> masterDigests = null;
         Map<String, String> kingbusDigests = null;
         long nodePid = BenchEnv.pid(follower);
+        long masterPid = BenchEnv.pid(master);
+        // CPU seconds of each timed download: the client's (mariadb-binlog) and the serving process's, by side
+        Map<Boolean, List<Double>> clientCpu = Map.of(false, new ArrayList<>(), true, new ArrayList<>());
+        Map<Boolean, List<Double>> serverCpu = Map.of(false, new ArrayList<>(), true, new ArrayList<>());
         Path jfr = startJfr(nodePid, "p2-follower");
+        Map<String, BenchEnv.ThreadCpu> threads0 = BenchEnv.threadCpu(nodePid);
         for (int round = 0; round <= P2_TIMED_ROUNDS; round++) {
             boolean checked = round == 0;
             for (boolean fromKingbus : new boolean[] {false, true}) {
@@ -299,6 +304,9 @@ final class Bench implements AutoCloseable {
                             Files.createSymbolicLink(out.resolve(file), Path.of("/dev/null"));
                         }
                     }
+                    long serverPid = fromKingbus ? nodePid : masterPid;
+                    double client0 = BenchEnv.endedChildrenCpuSeconds();
+                    double server0 = BenchEnv.cpuSeconds(serverPid);
                     long t0 = System.nanoTime();
                     if (fromKingbus) {
                         downloadRaw(follower.mysqlPort(), KingbusProcess.REPLICA_USER, KingbusProcess.REPLICA_PASSWORD,
@@ -318,25 +326,35 @@ final class Bench implements AutoCloseable {
                         }
                     } else {
                         (fromKingbus ? kingbusTimes : masterTimes).add(seconds);
+                        clientCpu.get(fromKingbus).add(BenchEnv.endedChildrenCpuSeconds() - client0);
+                        serverCpu.get(fromKingbus).add(BenchEnv.cpuSeconds(serverPid) - server0);
                     }
                 } finally {
                     Processes.deleteTree(out);
                 }
             }
         }
+        log("P2 serving follower threads, all " + (P2_TIMED_ROUNDS + 1) + " downloads, "
+                + BenchEnv.topThreads(threads0, BenchEnv.threadCpu(nodePid), 8));
         stopJfr(nodePid, jfr);
         boolean identical = masterDigests.equals(kingbusDigests);
         double medianMaster = median(masterTimes);
         double medianKingbus = median(kingbusTimes);
         double ratio = medianMaster / medianKingbus;
-        log("P2 downloads: " + timings + "; byte-identical: " + identical);
+        String cpu = String.format("CPU per timed download (medians): the client (mariadb-binlog) %.2f s of the"
+                + " master's %.2f s (%.0f%%) and %.2f s of Kingbus's %.2f s (%.0f%%); mariadbd %.2f s, the follower"
+                + " %.2f s", median(clientCpu.get(false)), medianMaster,
+                100 * median(clientCpu.get(false)) / medianMaster, median(clientCpu.get(true)), medianKingbus,
+                100 * median(clientCpu.get(true)) / medianKingbus, median(serverCpu.get(false)),
+                median(serverCpu.get(true)));
+        log("P2 downloads: " + timings + "; byte-identical: " + identical + "; " + cpu);
         put(new Result("P2 serve one", describeP2(medianKingbus, kingbusTimes), describeP2(medianMaster, masterTimes),
                 ratio, ">= 1.2x", ratio >= 1.2 && identical,
                 "`mariadb-binlog --read-from-remote-server --raw` of all " + files.size() + " files, from a follower:"
                         + " one download each into " + base + " (the " + files.size() + " files "
                         + (identical ? "byte-identical" : "DIFFER (" + masterDigests + " vs " + kingbusDigests + ")")
                         + "), then " + P2_TIMED_ROUNDS + " each into symlinks to /dev/null, alternating; ratio of the"
-                        + " medians; runs " + timings));
+                        + " medians; runs " + timings + "; " + cpu));
     }
 
     private String describeP2(double median, List<Double> times) {

@@ -71,6 +71,18 @@ final class BenchEnv {
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) TICKS_PER_SECOND;
     }
 
+    /**
+     * User + system CPU seconds of this JVM's child processes that have ended and been waited for (cutime and
+     * cstime of /proc/self/stat): taken before and after a command run to its end, the command's own CPU, as long
+     * as no other child ends meanwhile (the nodes and mariadbd instances run until the suite's end).
+     */
+    static double endedChildrenCpuSeconds() {
+        String stat = read(Path.of("/proc/self/stat")).orElse("");
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // after the command: ... utime(11) stime(12) cutime(13) cstime(14)
+        return (Long.parseLong(fields[13]) + Long.parseLong(fields[14])) / (double) TICKS_PER_SECOND;
+    }
+
     /** One thread's name (digits folded to '#', so pools add up) and CPU seconds so far, by thread id. */
     record ThreadCpu(String name, double cpu) {}
 
