@@ -341,11 +341,12 @@ final class Bench implements AutoCloseable {
         double medianMaster = median(masterTimes);
         double medianKingbus = median(kingbusTimes);
         double ratio = medianMaster / medianKingbus;
+        double clientOfMaster = median(clientCpu.get(false));
+        double clientOfKingbus = median(clientCpu.get(true));
         String cpu = String.format("CPU per timed download (medians): the client (mariadb-binlog) %.2f s of the"
                 + " master's %.2f s (%.0f%%) and %.2f s of Kingbus's %.2f s (%.0f%%); mariadbd %.2f s, the follower"
-                + " %.2f s", median(clientCpu.get(false)), medianMaster,
-                100 * median(clientCpu.get(false)) / medianMaster, median(clientCpu.get(true)), medianKingbus,
-                100 * median(clientCpu.get(true)) / medianKingbus, median(serverCpu.get(false)),
+                + " %.2f s", clientOfMaster, medianMaster, 100 * clientOfMaster / medianMaster, clientOfKingbus,
+                medianKingbus, 100 * clientOfKingbus / medianKingbus, median(serverCpu.get(false)),
                 median(serverCpu.get(true)));
         log("P2 downloads: " + timings + "; byte-identical: " + identical + "; " + cpu);
         put(new Result("P2 serve one", describeP2(medianKingbus, kingbusTimes), describeP2(medianMaster, masterTimes),

@@ -20,6 +20,11 @@ import kingbus.testing.Processes;
 final class BenchEnv {
 
     private static final long TICKS_PER_SECOND = 100; // USER_HZ on Linux
+    /** Indexes in {@link #statFields}: user and system ticks of the process, and of its ended children. */
+    private static final int UTIME = 11;
+    private static final int STIME = 12;
+    private static final int CUTIME = 13;
+    private static final int CSTIME = 14;
 
     private BenchEnv() {}
 
@@ -65,10 +70,7 @@ final class BenchEnv {
 
     /** User + system CPU seconds the process has used so far. */
     static double cpuSeconds(long pid) {
-        String stat = read(Path.of("/proc/" + pid + "/stat")).orElse("");
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        // after the command: state(0) ... utime(11) stime(12)
-        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) TICKS_PER_SECOND;
+        return seconds(statFields(read(Path.of("/proc/" + pid + "/stat")).orElse("")), UTIME, STIME);
     }
 
     /**
@@ -77,10 +79,21 @@ final class BenchEnv {
      * as no other child ends meanwhile (the nodes and mariadbd instances run until the suite's end).
      */
     static double endedChildrenCpuSeconds() {
-        String stat = read(Path.of("/proc/self/stat")).orElse("");
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        // after the command: ... utime(11) stime(12) cutime(13) cstime(14)
-        return (Long.parseLong(fields[13]) + Long.parseLong(fields[14])) / (double) TICKS_PER_SECOND;
+        return seconds(statFields(read(Path.of("/proc/self/stat")).orElse("")), CUTIME, CSTIME);
+    }
+
+    /** The fields of a /proc stat line after the command name (which may hold spaces): state is field 0. */
+    private static String[] statFields(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    }
+
+    /** The sum of the given tick fields, in seconds. */
+    private static double seconds(String[] fields, int... indexes) {
+        long ticks = 0;
+        for (int index : indexes) {
+            ticks += Long.parseLong(fields[index]);
+        }
+        return ticks / (double) TICKS_PER_SECOND;
     }
 
     /** One thread's name (digits folded to '#', so pools add up) and CPU seconds so far, by thread id. */
@@ -94,9 +107,8 @@ final class BenchEnv {
                 try {
                     String stat = Files.readString(task.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    double cpu = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) TICKS_PER_SECOND;
-                    byTid.put(task.getFileName().toString(), new ThreadCpu(name, cpu));
+                    byTid.put(task.getFileName().toString(),
+                            new ThreadCpu(name, seconds(statFields(stat), UTIME, STIME)));
                 } catch (IOException e) {
                     // the thread ended meanwhile
                 }
@@ -126,10 +138,8 @@ final class BenchEnv {
 
     /** User and system CPU seconds of the process, as text. */
     static String userSystem(long pid) {
-        String stat = read(Path.of("/proc/" + pid + "/stat")).orElse("");
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return String.format("user %.1f s, system %.1f s", Long.parseLong(fields[11]) / (double) TICKS_PER_SECOND,
-                Long.parseLong(fields[12]) / (double) TICKS_PER_SECOND);
+        String[] fields = statFields(read(Path.of("/proc/" + pid + "/stat")).orElse(""));
+        return String.format("user %.1f s, system %.1f s", seconds(fields, UTIME), seconds(fields, STIME));
     }
 
     /** Resident set size in MB. */
